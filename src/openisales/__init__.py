@@ -1,0 +1,1 @@
+"""openisales: an open implementation of the CC-iSales outbound-campaign OpenAPI."""
