@@ -1,0 +1,61 @@
+"""The FastAPI application: middleware, error mapping and the iSales routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from openisales.api import errors
+from openisales.api.middleware import Authenticator, SignedRequestMiddleware
+from openisales.api.routes import campaigns, files, imports, system
+from openisales.services import authentication
+from openisales.services.authentication import SignedRequest
+from openisales.services.runtime import Runtime
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
+    """The service; ``background`` runs beside it (the embedded worker in ``serve``)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if background is None:
+            yield
+            return
+        async with background(app):
+            yield
+
+    app = FastAPI(
+        title="openisales",
+        version="0.1.0",
+        description="Open implementation of the CC-iSales outbound-campaign OpenAPI.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    errors.install(app)
+    app.add_middleware(
+        SignedRequestMiddleware,
+        authenticate=_authenticator(rt),
+        max_body_bytes=rt.settings.max_body_bytes,
+    )
+    for router in (system.router, files.router, campaigns.router, imports.router):
+        app.include_router(router)
+    return app
+
+
+def _authenticator(rt: Runtime) -> Authenticator:
+    skew = timedelta(seconds=rt.settings.signature_skew_seconds)
+
+    def check(request: SignedRequest) -> int:
+        with rt.db.transaction() as session:
+            return authentication.authenticate(session, rt.box, request, now=rt.clock(), skew=skew)
+
+    async def authenticate(request: SignedRequest) -> int:
+        return await run_in_threadpool(check, request)
+
+    return authenticate

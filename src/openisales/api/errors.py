@@ -1,0 +1,95 @@
+"""One place that turns every failure into the iSales envelope; no stack trace ever leaves."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from openisales.api.envelope import failure
+from openisales.api.validators import ISALES_ERROR
+from openisales.errors import ISalesError, ResultCode
+
+log = logging.getLogger("openisales.api")
+
+# Pydantic's error types -> seed Table 8 codes, for the rules our own validators do not raise.
+PYDANTIC_CODES = {
+    "missing": ResultCode.EMPTY,
+    "extra_forbidden": ResultCode.TOO_MANY_PARAMETERS,
+    "string_too_long": ResultCode.TOO_LONG,
+    "string_too_short": ResultCode.TOO_SHORT,
+    "too_long": ResultCode.TOO_MANY_PARAMETERS,
+    "string_pattern_mismatch": ResultCode.INVALID_CHARS,
+    "greater_than_equal": ResultCode.WRONG_VALUE,
+    "less_than_equal": ResultCode.WRONG_VALUE,
+    "json_invalid": ResultCode.PARAMETER,
+}
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ISalesError, _isales_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _isales_error(_request: Request, exc: ISalesError) -> JSONResponse:
+    return failure(exc.code, exc.message, status=exc.http_status)
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    code, message = describe_validation_errors(exc.errors())
+    return failure(code, message)
+
+
+def describe_validation_errors(errors: Sequence[Any]) -> tuple[str, str]:
+    """The code of the first error and a message naming every field and rule broken."""
+    if not errors:
+        return ResultCode.PARAMETER, "invalid request"
+    parts = [f"{_field(error)}: {_message(error)}" for error in errors[:5]]
+    return _code(errors[0]), "; ".join(parts)
+
+
+def _code(error: Any) -> str:
+    if error.get("type") == ISALES_ERROR:
+        return str((error.get("ctx") or {}).get("code", ResultCode.PARAMETER))
+    kind = str(error.get("type", ""))
+    if kind in PYDANTIC_CODES:
+        return PYDANTIC_CODES[kind]
+    if kind.endswith(("_type", "_parsing")):
+        return ResultCode.WRONG_TYPE
+    return ResultCode.PARAMETER
+
+
+def _field(error: Any) -> str:
+    location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+    return ".".join(location) or "body"
+
+
+def _message(error: Any) -> str:
+    kind = error.get("type")
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a parameter of this interface"
+    if kind == "json_invalid":
+        return "the request body is not valid JSON"
+    return str(error.get("msg", "invalid value"))
+
+
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 404:
+        return failure(ResultCode.PATH_NOT_FOUND, status=404)
+    if exc.status_code == 405:
+        return failure(ResultCode.METHOD_NOT_ALLOWED, status=405)
+    return failure(ResultCode.PARAMETER, str(exc.detail), status=exc.status_code)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return failure(ResultCode.INTERNAL, status=500)

@@ -1,0 +1,151 @@
+"""Signed-request gate for ``/rest/isales/``: body cap, auth-v2 signature, tenant, content type.
+
+A pure ASGI middleware, because the signature covers the raw body: it must be read (within the
+cap) and checked before any JSON parsing, so an unsigned request never reaches validation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openisales.api.envelope import failure
+from openisales.errors import ForbiddenError, ISalesError, ResultCode
+from openisales.services.authentication import SignedRequest
+
+ISALES_PREFIX = "/rest/isales/"
+VDN_IN_PATH = re.compile(r"^/rest/isales/v\d+/openapi/campaigns/([^/]+)")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+Authenticator = Callable[[SignedRequest], Awaitable[int]]
+
+
+class SignedRequestMiddleware:
+    def __init__(self, app: ASGIApp, *, authenticate: Authenticator, max_body_bytes: int) -> None:
+        self.app = app
+        self.authenticate = authenticate
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(ISALES_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await self._read_body(scope, receive)
+            request = _signed_request(scope, body)
+            vdn_id = await self.authenticate(request)
+            _check_content_type(request)
+            _check_tenant(scope["path"], vdn_id)
+        except ISalesError as exc:
+            await failure(exc.code, exc.message, status=exc.http_status)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["vdn_id"] = vdn_id
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise _too_large(self.max_body_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise _too_large(self.max_body_bytes)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+
+class _BodyTooLarge(ISalesError):
+    default_code = ResultCode.BODY_TOO_LARGE
+    http_status = 413
+
+
+class _UnsupportedMediaType(ISalesError):
+    default_code = ResultCode.UNSUPPORTED_MEDIA_TYPE
+    http_status = 415
+
+
+def _too_large(cap: int) -> ISalesError:
+    return _BodyTooLarge(f"the request body is larger than the limit of {cap} bytes")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _signed_request(scope: Scope, body: bytes) -> SignedRequest:
+    headers = {
+        key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]
+    }
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return SignedRequest(
+        method=scope["method"],
+        path=raw_path.decode("latin-1"),
+        query=query,
+        headers=headers,
+        body=body,
+    )
+
+
+def _check_content_type(request: SignedRequest) -> None:
+    """Bodies must be JSON in UTF-8; a bodiless call may omit the header."""
+    value = request.headers.get("content-type")
+    if value is None and not request.body:
+        return
+    media, _, params = (value or "").partition(";")
+    charset = ""
+    for param in params.split(";"):
+        key, _, val = param.strip().partition("=")
+        if key.lower() == "charset":
+            charset = val.strip().strip('"').lower()
+    if media.strip().lower() != "application/json" or charset not in ("", "utf-8", "utf8"):
+        raise _UnsupportedMediaType(
+            f"Content-Type must be application/json; charset=UTF-8, got {value!r}"
+        )
+
+
+def _check_tenant(path: str, vdn_id: int) -> None:
+    match = VDN_IN_PATH.match(path)
+    if match is None:
+        return
+    text = match.group(1)
+    if not text.isdigit() or not 1 <= int(text) <= 9999:
+        raise ISalesError(
+            f"vdnId: must be an integer from 1 to 9999, got {text!r}", code=ResultCode.WRONG_TYPE
+        )
+    if int(text) != vdn_id:
+        raise ForbiddenError(f"this access key belongs to VDN {vdn_id}, not to VDN {int(text)}")
+
+
+def _replay(body: bytes, downstream: Receive) -> Receive:
+    """Hand the already-read body to the app once, then pass on the real connection events."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await downstream()
+
+    return receive
+
+
+def vdn_of(state: Any) -> int:
+    """The authenticated tenant of a request that passed the gate."""
+    return int(state["vdn_id"])

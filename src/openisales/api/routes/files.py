@@ -1,0 +1,94 @@
+"""File-server interfaces (cec_07_0792-0795): addServer, queryServer, updateServer, deleteServer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+
+from openisales.api.deps import runtime, tenant
+from openisales.api.envelope import ok
+from openisales.api.routes import V1
+from openisales.api.schemas import AddServerRequest, PageRequest, UpdateServerRequest
+from openisales.services import file_servers
+from openisales.services.file_servers import ServerSpec
+from openisales.services.runtime import Runtime
+from openisales.storage.models import FileServer
+
+router = APIRouter(prefix=V1 + "/file", tags=["file servers"])
+VdnId = Annotated[int, Path(ge=1, le=9999)]
+ServerId = Annotated[str, Path(max_length=32)]
+
+
+def _public(server: FileServer) -> dict[str, Any]:
+    # The password is never returned, in any form.
+    return {
+        "serverId": server.server_id,
+        "ip": server.ip,
+        "port": str(server.port),
+        "filePath": server.file_path,
+        "userName": server.user_name,
+    }
+
+
+@router.post("/addServer")
+def add_server(
+    vdnId: VdnId,
+    body: AddServerRequest,
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    spec = ServerSpec(
+        body.user_name,
+        body.server_pwd,
+        body.server_info.ip,
+        body.server_info.port,
+        body.server_info.file_path,
+    )
+    with rt.db.transaction() as session:
+        server = file_servers.add(session, rt.box, vdn, spec, rt.clock())
+        return ok(serverId=server.server_id)
+
+
+@router.post("/queryServer")
+def query_server(
+    vdnId: VdnId,
+    body: PageRequest,
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    with rt.db.transaction() as session:
+        servers, total = file_servers.page(session, vdn, body.offset, body.limit)
+        return ok(server=[_public(s) for s in servers], total=total)
+
+
+@router.post("/{serverId}/updateServer")
+def update_server(
+    vdnId: VdnId,
+    serverId: ServerId,
+    body: UpdateServerRequest,
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    spec = ServerSpec(
+        body.user_name,
+        body.server_pwd,
+        body.server_info.ip,
+        body.server_info.port,
+        body.server_info.file_path,
+    )
+    with rt.db.transaction() as session:
+        file_servers.update(session, rt.box, vdn, serverId, spec, rt.clock())
+        return ok()
+
+
+@router.post("/{serverId}/deleteServer")
+def delete_server(
+    vdnId: VdnId,
+    serverId: ServerId,
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    with rt.db.transaction() as session:
+        file_servers.delete(session, vdn, serverId)
+        return ok()

@@ -1,0 +1,93 @@
+"""Call-data file import (the seed interface), its result query and the failure report."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import StreamingResponse
+
+from openisales.api.deps import runtime, tenant
+from openisales.api.envelope import ok
+from openisales.api.routes import V1
+from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
+from openisales.services import imports
+from openisales.services.imports import ImportRequest
+from openisales.services.runtime import Runtime
+
+router = APIRouter(prefix=V1 + "/calldatafile", tags=["call data import"])
+VdnId = Annotated[int, Path(ge=1, le=9999)]
+CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+# The seed's own answer text, kept word for word for clients that compare it.
+ACCEPTED = "Exporting data... View details in Import Result."
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@router.post("/uploadFileServer/{campaignId}")
+def upload_file_server(
+    vdnId: VdnId,
+    campaignId: CampaignId,
+    body: UploadFileServerRequest,
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    request = ImportRequest(body.server_id, body.file_path, body.file_name, body.hour, body.minute)
+    with rt.db.transaction() as session:
+        task = imports.submit(session, vdn, campaignId, request, rt.clock())
+        return ok(ACCEPTED, importTaskId=task.task_id)
+
+
+@router.post("/queryDataImportTask/{campaignId}")
+def query_data_import_task(
+    vdnId: VdnId,
+    campaignId: CampaignId,
+    body: QueryImportTasksRequest,
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    with rt.db.transaction() as session:
+        tasks, total = imports.page(
+            session, vdn, campaignId, body.offset, body.limit, body.import_task_ids
+        )
+        return ok(result=[imports.to_dict(task) for task in tasks], count=total)
+
+
+@router.get("/importTasks/{importTaskId}/failures", response_class=StreamingResponse)
+def download_failures(
+    vdnId: VdnId,
+    importTaskId: Annotated[str, Path(max_length=32)],
+    format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx",
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> StreamingResponse:
+    """Every rejected row of the task: row number, column, code, message, then its original cells."""
+    from openisales.exports import write_failure_report
+
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, dir=str(rt.settings.data_dir))  # noqa: SIM115 - closed by _chunks once streamed
+    with rt.db.transaction() as session:
+        task = imports.get_task(session, vdn, importTaskId)
+        rows = (
+            (f.row_number, f.column_name, f.code, f.message, f.cells)
+            for f in imports.failures(session, task)
+        )
+        write_failure_report(spool, format, task.source_header or [], rows)
+    spool.seek(0)
+    filename = f"import-{importTaskId}-failures.{format}"
+    return StreamingResponse(
+        _chunks(spool),
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _chunks(spool: Any) -> Iterator[bytes]:
+    try:
+        while chunk := spool.read(256 * 1024):
+            yield chunk
+    finally:
+        spool.close()

@@ -1,0 +1,131 @@
+"""Request bodies of the iSales interfaces, with their documented rules and result codes."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from openisales.api.validators import DIALLABLE, int_rule, text_rule
+
+# cec_07_0792: "cannot contain ~!@#$%^&*()+=|{}'":;<>/?.\[]!¥…"
+USER_NAME_FORBIDDEN = "~!@#$%^&*()+=|{}'\":;<>/?.\\[]！¥…"
+DESCRIPTION_FORBIDDEN = '"[]=;<>'
+HOST_NAME = re.compile(r"[A-Za-z0-9.:\-\[\]%]+")
+
+UserName = Annotated[
+    str, BeforeValidator(text_rule(max_len=30, min_len=1, forbidden=USER_NAME_FORBIDDEN))
+]
+Password = Annotated[str, BeforeValidator(text_rule(max_len=80, min_len=8, strip=False))]
+OptPassword = Annotated[str | None, BeforeValidator(text_rule(max_len=80, min_len=8, strip=False))]
+HostAddress = Annotated[
+    str,
+    BeforeValidator(
+        text_rule(
+            max_len=255, min_len=1, allowed=HOST_NAME, allowed_desc="an IP address or host name"
+        )
+    ),
+]
+Port = Annotated[int, BeforeValidator(int_rule(minimum=1, maximum=65535))]
+DefaultPath = Annotated[
+    str, BeforeValidator(text_rule(max_len=1024, min_len=1, forbidden="\x00\\"))
+]
+ServerId = Annotated[str, BeforeValidator(text_rule(max_len=32, min_len=1))]
+FileName = Annotated[str, BeforeValidator(text_rule(max_len=255, min_len=1))]
+OptFilePath = Annotated[str | None, BeforeValidator(text_rule(max_len=1024))]
+Hour = Annotated[int | None, BeforeValidator(int_rule(minimum=0, maximum=23))]
+Minute = Annotated[int | None, BeforeValidator(int_rule(minimum=0, maximum=59))]
+Offset = Annotated[int, BeforeValidator(int_rule(minimum=0, maximum=10**9))]
+Limit = Annotated[int, BeforeValidator(int_rule(minimum=1, maximum=100))]
+CampaignName = Annotated[str, BeforeValidator(text_rule(max_len=100, min_len=1))]
+Description = Annotated[
+    str | None, BeforeValidator(text_rule(max_len=200, forbidden=DESCRIPTION_FORBIDDEN))
+]
+CallerNo = Annotated[
+    str | None,
+    BeforeValidator(text_rule(max_len=24, allowed=DIALLABLE, allowed_desc="digits, * and #")),
+]
+DateTimeText = Annotated[str, BeforeValidator(text_rule(max_len=19, min_len=1))]
+OptDateTimeText = Annotated[str | None, BeforeValidator(text_rule(max_len=19))]
+DeviceType = Annotated[int, BeforeValidator(int_rule(minimum=1, maximum=6))]
+OptDeviceType = Annotated[int | None, BeforeValidator(int_rule(minimum=1, maximum=6))]
+AlertingTime = Annotated[int | None, BeforeValidator(int_rule(minimum=5, maximum=120))]
+InitStatus = Annotated[int | None, BeforeValidator(int_rule(minimum=2, maximum=3))]
+
+
+class Strict(BaseModel):
+    """A body that refuses unknown fields (02000011)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Open(BaseModel):
+    """A body that keeps documented fields it does not interpret, to store and return them."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class ServerInfo(Strict):
+    ip: HostAddress
+    port: Port
+    file_path: DefaultPath = Field(alias="filePath")
+
+
+class AddServerRequest(Strict):
+    user_name: UserName = Field(alias="userName")
+    server_pwd: Password = Field(alias="serverPwd")
+    server_info: ServerInfo = Field(alias="serverInfo")
+
+
+class UpdateServerRequest(Strict):
+    user_name: UserName = Field(alias="userName")
+    server_pwd: OptPassword = Field(default=None, alias="serverPwd")
+    server_info: ServerInfo = Field(alias="serverInfo")
+
+
+class PageRequest(Strict):
+    offset: Offset
+    limit: Limit
+
+
+class ScheduleParam(Open):
+    """Working and holiday calling windows, ``HH:mm``; checked in the campaign service."""
+
+
+class CampaignFields(Open):
+    """Fields common to create and modify (V1). Unknown documented fields are kept as given."""
+
+    name: CampaignName | None = None
+    description: Description = None
+    str_begin_time: OptDateTimeText = Field(default=None, alias="strBeginTime")
+    str_end_time: OptDateTimeText = Field(default=None, alias="strEndTime")
+    device_type: OptDeviceType = Field(default=None, alias="deviceType")
+    caller_no: CallerNo = Field(default=None, alias="callerNo")
+    max_alerting_time: AlertingTime = Field(default=None, alias="maxAlertingTime")
+    schedule_param: dict[str, Any] | None = Field(default=None, alias="scheduleParam")
+    ivr_param: dict[str, Any] | None = Field(default=None, alias="ivrParam")
+    init_status: InitStatus = Field(default=None, alias="initStatus")
+
+
+class CreateCampaignRequest(CampaignFields):
+    name: CampaignName
+    str_begin_time: DateTimeText = Field(alias="strBeginTime")
+    str_end_time: DateTimeText = Field(alias="strEndTime")
+    device_type: DeviceType = Field(alias="deviceType")
+
+
+class UploadFileServerRequest(Strict):
+    server_id: ServerId = Field(alias="serverId")
+    file_path: OptFilePath = Field(default=None, alias="filePath")
+    file_name: FileName = Field(alias="fileName")
+    hour: Hour = None
+    minute: Minute = None
+
+
+class QueryImportTasksRequest(Strict):
+    offset: Offset
+    limit: Limit
+    import_task_ids: (
+        list[Annotated[str, BeforeValidator(text_rule(max_len=32, min_len=1))]] | None
+    ) = Field(default=None, alias="importTaskIds", max_length=100)

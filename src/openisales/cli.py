@@ -1,0 +1,187 @@
+"""The ``openisales`` command: the composition root that wires settings, storage, API and worker."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, NoReturn
+
+import typer
+from fastapi import FastAPI
+from rich.console import Console
+from rich.table import Table
+
+from openisales.errors import ISalesError
+from openisales.services import tenants
+from openisales.services.runtime import Runtime
+from openisales.settings import Settings
+from openisales.storage import migrate
+from openisales.worker.loop import Worker
+
+app = typer.Typer(
+    help="openisales: the CC-iSales outbound-campaign OpenAPI, self-hosted.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants (VDNs) and their access keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenant_app, name="tenant")
+log = logging.getLogger("openisales")
+
+
+def _runtime() -> Runtime:
+    return Runtime.from_settings(Settings())
+
+
+def _die(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the current version."""
+    rt = _runtime()
+    try:
+        migrate.upgrade(rt.db.engine)
+    finally:
+        rt.close()
+    typer.echo("database schema is up to date")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    vdn_id: Annotated[int, typer.Option("--vdn-id", help="VDN id, 1-9999.")],
+    time_zone: Annotated[str, typer.Option("--time-zone", help="IANA zone for schedules.")] = "UTC",
+) -> None:
+    """Create a tenant and print its keys as one JSON object (the secret is shown only once)."""
+    rt = _runtime()
+    try:
+        _ensure_schema(rt)
+        with rt.db.transaction() as session:
+            creds = tenants.create(session, rt.box, vdn_id, time_zone, rt.clock())
+    except ISalesError as exc:
+        _die(exc.message)
+    finally:
+        rt.close()
+    typer.echo(
+        json.dumps(
+            {"vdnId": creds.vdn_id, "accessKey": creds.access_key, "secretKey": creds.secret_key}
+        )
+    )
+
+
+@tenant_app.command("rotate-key")
+def tenant_rotate_key(vdn_id: Annotated[int, typer.Option("--vdn-id")]) -> None:
+    """Give the tenant a new key pair; the old one stops working at once."""
+    rt = _runtime()
+    try:
+        _ensure_schema(rt)
+        with rt.db.transaction() as session:
+            creds = tenants.rotate_key(session, rt.box, vdn_id)
+    except ISalesError as exc:
+        _die(exc.message)
+    finally:
+        rt.close()
+    typer.echo(
+        json.dumps(
+            {"vdnId": creds.vdn_id, "accessKey": creds.access_key, "secretKey": creds.secret_key}
+        )
+    )
+
+
+@tenant_app.command("list")
+def tenant_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List tenants (never their secret keys)."""
+    rt = _runtime()
+    try:
+        _ensure_schema(rt)
+        with rt.db.transaction() as session:
+            rows = [
+                (t.vdn_id, t.access_key, t.time_zone, t.created_at.isoformat())
+                for t in tenants.list_all(session)
+            ]
+    finally:
+        rt.close()
+    if as_json:
+        keys = ("vdnId", "accessKey", "timeZone", "createdAt")
+        typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows]))
+        return
+    table = Table("vdnId", "accessKey", "timeZone", "created")
+    for row in rows:
+        table.add_row(*(str(value) for value in row))
+    Console().print(table)
+
+
+def _ensure_schema(rt: Runtime) -> None:
+    """The embedded SQLite database upgrades itself; PostgreSQL is upgraded on purpose."""
+    if rt.db.is_sqlite:
+        migrate.upgrade(rt.db.engine)
+
+
+def _worker_lifespan(rt: Runtime) -> object:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = threading.Thread(target=Worker(rt).run, args=(stop,), name="worker", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=10)
+
+    return lifespan
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Listen address (default OPENISALES_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (default OPENISALES_PORT).")] = None,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Serve the API only.")] = False,
+) -> None:
+    """Serve the API, with an import worker in the same process unless --no-worker."""
+    import uvicorn
+
+    from openisales.api.app import create_app
+
+    _configure_logging()
+    settings = Settings()
+    rt = Runtime.from_settings(settings)
+    _ensure_schema(rt)
+    background = None if no_worker else _worker_lifespan(rt)
+    api = create_app(rt, background=background)  # type: ignore[arg-type]
+    uvicorn.run(api, host=host or settings.host, port=port or settings.port, log_level="info")
+    rt.close()
+
+
+@app.command()
+def worker() -> None:
+    """Run an import worker until SIGTERM or SIGINT (many may run against one PostgreSQL)."""
+    _configure_logging()
+    rt = _runtime()
+    _ensure_schema(rt)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        Worker(rt).run(stop)
+    finally:
+        rt.close()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,78 @@
+"""Who is calling: checks an auth-v2 signed request and names the tenant it acts for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from openisales.auth import signing
+from openisales.errors import AuthenticationError
+from openisales.storage import tenants as tenant_rows
+from openisales.storage.crypto import SecretBox
+
+MUTATING_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    method: str
+    path: str
+    query: Sequence[tuple[str, str]]
+    headers: Mapping[str, str]
+    body: bytes
+
+
+def authenticate(
+    session: Session,
+    box: SecretBox,
+    request: SignedRequest,
+    *,
+    now: datetime,
+    skew: timedelta,
+) -> int:
+    """The vdnId of the key that signed ``request``; AuthenticationError when anything is off."""
+    header = _parse(request.headers.get("authorization"))
+    _check_clock(header.timestamp, now, skew)
+    tenant = tenant_rows.get_by_access_key(session, header.access_key)
+    if tenant is None:
+        raise AuthenticationError("unknown access key")
+    valid = signing.verify(
+        header,
+        secret_key=box.open(tenant.secret_key_enc),
+        method=request.method,
+        path=request.path,
+        query=request.query,
+        headers=request.headers,
+        body=request.body,
+    )
+    if not valid:
+        raise AuthenticationError("signature does not match the request")
+    if request.method in MUTATING_METHODS and not tenant_rows.remember_signature(
+        session, header.signature, now + skew
+    ):
+        raise AuthenticationError("replayed request: this signature was already used")
+    return tenant.vdn_id
+
+
+def _parse(value: str | None) -> signing.AuthorizationHeader:
+    if not value:
+        raise AuthenticationError("missing Authorization header")
+    try:
+        return signing.parse_authorization(value)
+    except signing.SignatureFormatError as exc:
+        raise AuthenticationError(f"malformed Authorization header: {exc}") from exc
+
+
+def _check_clock(timestamp: str, now: datetime, skew: timedelta) -> None:
+    try:
+        signed_at = signing.parse_timestamp(timestamp)
+    except signing.SignatureFormatError as exc:
+        raise AuthenticationError(f"malformed signature timestamp: {exc}") from exc
+    if abs(now - signed_at) > skew:
+        raise AuthenticationError(
+            f"signature timestamp {timestamp} is outside the allowed window of "
+            f"{int(skew.total_seconds())} s; check the client's clock"
+        )

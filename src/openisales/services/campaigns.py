@@ -1,0 +1,293 @@
+"""Outbound campaigns (V1): create, read, list, modify, delete, pause and resume."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openisales.errors import (
+    ConflictError,
+    NotFoundError,
+    ParameterError,
+    ResultCode,
+    StateError,
+)
+from openisales.storage import campaigns as campaign_rows
+from openisales.storage.models import Campaign
+
+DEVICE_TYPES = {
+    1: "intelligent IVR",
+    2: "predictive",
+    3: "automatic IVR",
+    5: "preview",
+    6: "preempted",
+}
+IVR_DEVICE_TYPES = frozenset({1, 3})
+PREVIEW = 5
+TIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+WINDOW_KEY = re.compile(r"(workday|holiday)(Begin|End)Time([123])")
+
+
+class CampaignStatus(IntEnum):
+    STARTED = 2
+    PAUSED = 3
+    COMPLETED = 4
+
+
+@dataclass(frozen=True)
+class CampaignInput:
+    """Validated request fields; None means "not given" (modify keeps the stored value)."""
+
+    name: str | None
+    description: str | None
+    begin: str | None
+    end: str | None
+    device_type: int | None
+    caller_no: str | None
+    max_alerting_time: int | None
+    init_status: int | None
+    params: dict[str, Any]
+
+
+def visible_status(campaign: Campaign, now: datetime) -> int:
+    """The status a client sees: completed once the end time has passed."""
+    if campaign.status == CampaignStatus.COMPLETED or campaign.end_time <= now:
+        return CampaignStatus.COMPLETED
+    return campaign.status
+
+
+def parse_utc(field: str, text: str) -> datetime:
+    if not TIME_TEXT.fullmatch(text):
+        raise ParameterError(
+            f"{field}: must be yyyy-MM-dd HH:mm:ss (UTC), got {text!r}", code=ResultCode.WRONG_TYPE
+        )
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ParameterError(
+            f"{field}: {text!r} is not a real date and time", code=ResultCode.WRONG_VALUE
+        ) from exc
+
+
+def format_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def get(session: Session, vdn_id: int, campaign_id: int) -> Campaign:
+    campaign = campaign_rows.get(session, vdn_id, campaign_id)
+    if campaign is None:
+        raise NotFoundError(
+            f"campaign {campaign_id} does not exist", code=ResultCode.CAMPAIGN_NOT_FOUND
+        )
+    return campaign
+
+
+def create(session: Session, vdn_id: int, data: CampaignInput, now: datetime) -> Campaign:
+    assert data.name and data.begin and data.end and data.device_type is not None
+    begin, end = parse_utc("strBeginTime", data.begin), parse_utc("strEndTime", data.end)
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if begin < today:
+        raise ParameterError(
+            f"strBeginTime: must not be earlier than today 00:00 UTC, got {data.begin}",
+            code=ResultCode.WRONG_VALUE,
+        )
+    _check_rules(data.device_type, begin, end, data)
+    if campaign_rows.name_taken(session, vdn_id, data.name):
+        raise ConflictError(f"a campaign named {data.name!r} already exists")
+    campaign = Campaign(
+        vdn_id=vdn_id,
+        campaign_id=campaign_rows.next_campaign_id(session, vdn_id),
+        name=data.name,
+        description=data.description,
+        status=data.init_status or CampaignStatus.STARTED,
+        device_type=data.device_type,
+        begin_time=begin,
+        end_time=end,
+        caller_no=data.caller_no,
+        max_alerting_time=data.max_alerting_time,
+        params=data.params,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        campaign_rows.add(session, campaign)
+    except IntegrityError as exc:  # a concurrent create took the same name or number
+        raise ConflictError("the campaign changed concurrently; send the request again") from exc
+    return campaign
+
+
+def modify(
+    session: Session, vdn_id: int, campaign_id: int, data: CampaignInput, now: datetime
+) -> Campaign:
+    campaign = get(session, vdn_id, campaign_id)
+    if visible_status(campaign, now) == CampaignStatus.COMPLETED:
+        raise StateError(f"campaign {campaign_id} is completed and cannot be modified")
+    if data.device_type is not None and data.device_type != campaign.device_type:
+        raise ParameterError(
+            "deviceType: cannot be changed after creation", code=ResultCode.WRONG_VALUE
+        )
+    begin = parse_utc("strBeginTime", data.begin) if data.begin else campaign.begin_time
+    end = parse_utc("strEndTime", data.end) if data.end else campaign.end_time
+    merged = {**campaign.params, **data.params}
+    _check_rules(campaign.device_type, begin, end, data, params=merged)
+    if data.name and campaign_rows.name_taken(session, vdn_id, data.name, except_pk=campaign.pk):
+        raise ConflictError(f"a campaign named {data.name!r} already exists")
+    campaign.name = data.name or campaign.name
+    if data.description is not None:
+        campaign.description = data.description
+    if data.caller_no is not None:
+        campaign.caller_no = data.caller_no
+    if data.max_alerting_time is not None:
+        campaign.max_alerting_time = data.max_alerting_time
+    campaign.begin_time, campaign.end_time = begin, end
+    campaign.params = merged
+    campaign.updated_at = now
+    session.flush()
+    return campaign
+
+
+def delete(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> None:
+    campaign = get(session, vdn_id, campaign_id)
+    if visible_status(campaign, now) == CampaignStatus.STARTED:
+        raise StateError(f"campaign {campaign_id} is started; pause it before deleting it")
+    campaign_rows.remove(session, campaign)
+
+
+def pause(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> Campaign:
+    return _transition(
+        session, vdn_id, campaign_id, now, CampaignStatus.STARTED, CampaignStatus.PAUSED
+    )
+
+
+def resume(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> Campaign:
+    return _transition(
+        session, vdn_id, campaign_id, now, CampaignStatus.PAUSED, CampaignStatus.STARTED
+    )
+
+
+def page(
+    session: Session,
+    vdn_id: int,
+    *,
+    name: str | None,
+    status: int | None,
+    device_type: int | None,
+    cur_page: int,
+    rows_per_page: int,
+    now: datetime,
+) -> tuple[list[Campaign], int]:
+    return campaign_rows.page(
+        session,
+        vdn_id,
+        name=name,
+        status=status,
+        device_type=device_type,
+        now=now,
+        offset=(cur_page - 1) * rows_per_page,
+        limit=rows_per_page,
+    )
+
+
+def _transition(
+    session: Session, vdn_id: int, campaign_id: int, now: datetime, source: int, target: int
+) -> Campaign:
+    campaign = campaign_rows.get_for_update(session, vdn_id, campaign_id)
+    if campaign is None:
+        raise NotFoundError(
+            f"campaign {campaign_id} does not exist", code=ResultCode.CAMPAIGN_NOT_FOUND
+        )
+    current = visible_status(campaign, now)
+    if current != source:
+        raise StateError(
+            f"campaign {campaign_id} is {CampaignStatus(current).name.lower()}; "
+            f"only a {CampaignStatus(source).name.lower()} campaign can be "
+            f"{'paused' if target == CampaignStatus.PAUSED else 'resumed'}"
+        )
+    campaign.status = target
+    campaign.updated_at = now
+    session.flush()
+    return campaign
+
+
+def _check_rules(
+    device_type: int,
+    begin: datetime,
+    end: datetime,
+    data: CampaignInput,
+    params: dict[str, Any] | None = None,
+) -> None:
+    params = data.params if params is None else params
+    if device_type not in DEVICE_TYPES:
+        raise ParameterError(
+            f"deviceType: must be one of {sorted(DEVICE_TYPES)}, got {device_type}",
+            code=ResultCode.WRONG_VALUE,
+        )
+    if begin >= end:
+        raise ParameterError(
+            "strBeginTime must be earlier than strEndTime", code=ResultCode.COMBINATION
+        )
+    if data.max_alerting_time is not None:
+        low = 9 if device_type == PREVIEW else 5
+        if not low <= data.max_alerting_time <= 120:
+            raise ParameterError(
+                f"maxAlertingTime: must be {low}-120 s for deviceType {device_type}",
+                code=ResultCode.WRONG_VALUE,
+            )
+    if device_type in IVR_DEVICE_TYPES and not params.get("ivrParam"):
+        raise ParameterError(
+            f"ivrParam: required for deviceType {device_type} ({DEVICE_TYPES[device_type]})",
+            code=ResultCode.EMPTY,
+        )
+    _check_schedule(params.get("scheduleParam"))
+
+
+def _check_schedule(schedule: Any) -> None:
+    if schedule is None:
+        return
+    if not isinstance(schedule, dict):
+        raise ParameterError("scheduleParam: must be an object", code=ResultCode.WRONG_TYPE)
+    for key, value in schedule.items():
+        if (
+            WINDOW_KEY.fullmatch(key)
+            and value not in (None, "")
+            and not (isinstance(value, str) and HH_MM.fullmatch(value))
+        ):
+            raise ParameterError(
+                f"scheduleParam.{key}: must be HH:mm, got {value!r}", code=ResultCode.WRONG_TYPE
+            )
+    for kind in ("workday", "holiday"):
+        for n in "123":
+            start, stop = schedule.get(f"{kind}BeginTime{n}"), schedule.get(f"{kind}EndTime{n}")
+            if bool(start) != bool(stop):
+                raise ParameterError(
+                    f"scheduleParam: {kind}BeginTime{n} and {kind}EndTime{n} go together",
+                    code=ResultCode.COMBINATION,
+                )
+            if start and stop and start >= stop:
+                raise ParameterError(
+                    f"scheduleParam: {kind}BeginTime{n} must be earlier than {kind}EndTime{n}",
+                    code=ResultCode.COMBINATION,
+                )
+
+
+def to_dict(campaign: Campaign, now: datetime) -> dict[str, Any]:
+    """The campaign as the interfaces return it: stored extra fields first, ours on top."""
+    return {
+        **campaign.params,
+        "campaignId": campaign.campaign_id,
+        "name": campaign.name,
+        "description": campaign.description or "",
+        "status": visible_status(campaign, now),
+        "deviceType": campaign.device_type,
+        "strBeginTime": format_utc(campaign.begin_time),
+        "strEndTime": format_utc(campaign.end_time),
+        "callerNo": campaign.caller_no or "",
+        "maxAlertingTime": campaign.max_alerting_time,
+    }

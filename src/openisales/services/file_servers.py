@@ -1,0 +1,117 @@
+"""File servers (SFTP) a tenant imports from: add, list, change, remove."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from openisales.errors import ConflictError, NotFoundError, ParameterError, ResultCode
+from openisales.storage import file_servers as server_rows
+from openisales.storage.crypto import SecretBox
+from openisales.storage.ids import new_object_id
+from openisales.storage.models import FileServer
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    user_name: str
+    password: str | None
+    ip: str
+    port: int
+    file_path: str
+
+
+def normalize_default_path(path: str) -> str:
+    """The server's default path as an absolute, normalised POSIX path."""
+    if not path.startswith("/"):
+        raise ParameterError(
+            f"serverInfo.filePath must be an absolute path such as /home/sftp, got {path!r}",
+            code=ResultCode.WRONG_VALUE,
+        )
+    return posixpath.normpath(path) if path != "/" else "/"
+
+
+def add(
+    session: Session, box: SecretBox, vdn_id: int, spec: ServerSpec, now: datetime
+) -> FileServer:
+    if spec.password is None:
+        raise ParameterError("serverPwd: must not be empty", code=ResultCode.EMPTY)
+    default_path = normalize_default_path(spec.file_path)
+    _refuse_duplicate(session, vdn_id, spec, default_path, except_id=None)
+    server = FileServer(
+        server_id=new_object_id(),
+        vdn_id=vdn_id,
+        ip=spec.ip,
+        port=spec.port,
+        file_path=default_path,
+        user_name=spec.user_name,
+        password_enc=box.seal(spec.password),
+        host_key=None,
+        created_at=now,
+        updated_at=now,
+    )
+    server_rows.add(session, server)
+    return server
+
+
+def page(session: Session, vdn_id: int, offset: int, limit: int) -> tuple[list[FileServer], int]:
+    return server_rows.page(session, vdn_id, offset, limit)
+
+
+def get(session: Session, vdn_id: int, server_id: str) -> FileServer:
+    server = server_rows.get(session, vdn_id, server_id)
+    if server is None:
+        raise NotFoundError(
+            f"file server {server_id} does not exist", code=ResultCode.SERVER_NOT_FOUND
+        )
+    return server
+
+
+def update(
+    session: Session, box: SecretBox, vdn_id: int, server_id: str, spec: ServerSpec, now: datetime
+) -> FileServer:
+    server = get(session, vdn_id, server_id)
+    default_path = normalize_default_path(spec.file_path)
+    address_changed = (spec.ip, spec.port) != (server.ip, server.port)
+    if address_changed and spec.password is None:
+        # cec_07_0794: the password must be sent again when the address changes.
+        raise ParameterError(
+            "serverPwd: required when serverInfo.ip or port changes", code=ResultCode.EMPTY
+        )
+    _refuse_duplicate(session, vdn_id, spec, default_path, except_id=server.server_id)
+    if address_changed:
+        server.host_key = None  # a new machine: its key is learnt again on first use
+    server.ip, server.port, server.file_path = spec.ip, spec.port, default_path
+    server.user_name = spec.user_name
+    if spec.password is not None:
+        server.password_enc = box.seal(spec.password)
+    server.updated_at = now
+    session.flush()
+    return server
+
+
+def delete(session: Session, vdn_id: int, server_id: str) -> None:
+    server_rows.remove(session, get(session, vdn_id, server_id))
+
+
+def pin_host_key(session: Session, server_id: str, host_key: str) -> None:
+    """Remember the host key seen on first connection (trust on first use)."""
+    server = session.get(FileServer, server_id)
+    if server is not None and server.host_key is None:
+        server.host_key = host_key
+        session.flush()
+
+
+def _refuse_duplicate(
+    session: Session, vdn_id: int, spec: ServerSpec, default_path: str, except_id: str | None
+) -> None:
+    same = server_rows.find_same_address(
+        session, vdn_id, spec.ip, spec.port, default_path, spec.user_name
+    )
+    if same is not None and same.server_id != except_id:
+        raise ConflictError(
+            f"a file server with this address, path and user already exists: {same.server_id}"
+        )

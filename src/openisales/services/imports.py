@@ -1,0 +1,148 @@
+"""File imports as a client sees them: submit a task, query tasks, read a task's failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from openisales.errors import NotFoundError, ParameterError, ResultCode, StateError
+from openisales.services import campaigns, file_servers
+from openisales.services.campaigns import CampaignStatus
+from openisales.sftp import UnsafePathError, resolve_remote_path
+from openisales.storage import import_tasks as task_rows
+from openisales.storage import tenants as tenant_rows
+from openisales.storage.ids import new_object_id
+from openisales.storage.models import ImportFailure, ImportTask
+
+STATUS_TEXT = {0: "preparing", 1: "running", 2: "completed", 3: "failed"}
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    server_id: str
+    file_path: str | None
+    file_name: str
+    hour: int | None
+    minute: int | None
+
+
+def check_file_name(name: str) -> None:
+    """A bare file name: no directory part, no parent reference, no NUL."""
+    if any(ch in name for ch in "/\\\x00") or ".." in name or name == ".":
+        raise ParameterError(
+            f"fileName: must be a bare file name such as demo.xlsx, got {name!r}",
+            code=ResultCode.INVALID_CHARS,
+        )
+
+
+def next_run(now: datetime, hour: int, minute: int, time_zone: str) -> datetime:
+    """The next hh:mm (in the tenant's zone) at or after ``now``, as an aware UTC instant."""
+    zone = ZoneInfo(time_zone)
+    local = now.astimezone(zone)
+    candidate = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if candidate < local.replace(second=0, microsecond=0):
+        candidate = (candidate + timedelta(days=1)).replace(hour=hour, minute=minute)
+    return candidate.astimezone(UTC)
+
+
+def submit(
+    session: Session, vdn_id: int, campaign_id: int, request: ImportRequest, now: datetime
+) -> ImportTask:
+    """Record an import task for a worker to run; nothing is fetched in the request."""
+    if (request.hour is None) != (request.minute is None):
+        raise ParameterError(
+            "hour and minute must be set at the same time", code=ResultCode.HOUR_MINUTE
+        )
+    check_file_name(request.file_name)
+    campaign = campaigns.get(session, vdn_id, campaign_id)
+    if campaigns.visible_status(campaign, now) == CampaignStatus.COMPLETED:
+        raise StateError(f"campaign {campaign_id} is completed; no data can be imported into it")
+    server = file_servers.get(session, vdn_id, request.server_id)
+    try:
+        resolve_remote_path(server.file_path, request.file_path, request.file_name)
+    except UnsafePathError as exc:
+        raise ParameterError(f"filePath: {exc}", code=ResultCode.INVALID_CHARS) from exc
+    scheduled_at = None
+    if request.hour is not None and request.minute is not None:
+        tenant = tenant_rows.get(session, vdn_id)
+        scheduled_at = next_run(
+            now, request.hour, request.minute, tenant.time_zone if tenant else "UTC"
+        )
+    task = ImportTask(
+        task_id=new_object_id(),
+        vdn_id=vdn_id,
+        campaign_pk=campaign.pk,
+        kind="calldata",
+        server_id=server.server_id,
+        file_path=request.file_path,
+        file_name=request.file_name,
+        status=task_rows.QUEUED,
+        scheduled_at=scheduled_at,
+        not_before=scheduled_at or now,
+        created_at=now,
+    )
+    task_rows.add(session, task)
+    return task
+
+
+def page(
+    session: Session,
+    vdn_id: int,
+    campaign_id: int,
+    offset: int,
+    limit: int,
+    task_ids: Sequence[str] | None,
+) -> tuple[list[ImportTask], int]:
+    campaign = campaigns.get(session, vdn_id, campaign_id)
+    return task_rows.page(session, campaign.pk, offset, limit, task_ids)
+
+
+def get_task(session: Session, vdn_id: int, task_id: str) -> ImportTask:
+    task = task_rows.get(session, vdn_id, task_id)
+    if task is None:
+        raise NotFoundError(
+            f"import task {task_id} does not exist", code=ResultCode.IMPORT_TASK_NOT_FOUND
+        )
+    return task
+
+
+def failures(session: Session, task: ImportTask) -> Iterator[ImportFailure]:
+    return task_rows.iter_failures(session, task.task_id)
+
+
+def _time_text(moment: datetime | None) -> str:
+    # The documented form: 2022-03-11T07:27:09.000+00:00
+    if moment is None:
+        return ""
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{moment.microsecond // 1000:03d}+00:00"
+    )
+
+
+def to_dict(task: ImportTask) -> dict[str, Any]:
+    """A DataImportTask as queryDataImportTask returns it, with openisales' extensions."""
+    return {
+        "id": task.task_id,
+        "beginTime": _time_text(task.begin_time),
+        "endTime": _time_text(task.end_time),
+        "status": str(task.status),
+        "succNum": task.succ_num,
+        "repeatNum": task.repeat_num,
+        "failNum": task.fail_num,
+        "blackNum": task.black_num,
+        "errMsg": task.err_msg,
+        # Extensions beside the documented fields.
+        "fileName": task.file_name,
+        "filePath": task.file_path or "",
+        "serverId": task.server_id,
+        "totalNum": task.total_num,
+        "processedNum": task.processed_num,
+        "scheduledTime": _time_text(task.scheduled_at),
+        "createTime": _time_text(task.created_at),
+    }

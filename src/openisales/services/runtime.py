@@ -1,0 +1,32 @@
+"""What every entry point (API, worker, CLI) shares: settings, database, secret box, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from openisales.settings import Settings
+from openisales.storage.crypto import SecretBox, load_or_create_master_key
+from openisales.storage.db import Database
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    box: SecretBox
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        key = load_or_create_master_key(settings.data_dir, settings.master_key)
+        return cls(settings, Database(settings.sqlalchemy_url), SecretBox(key), clock)
+
+    def close(self) -> None:
+        self.db.dispose()

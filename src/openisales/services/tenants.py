@@ -1,0 +1,83 @@
+"""Tenants (VDNs) and their AK/SK pairs."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from openisales.errors import ConflictError, NotFoundError, ParameterError, ResultCode
+from openisales.storage import tenants as tenant_rows
+from openisales.storage.crypto import SecretBox
+from openisales.storage.models import Tenant
+
+MIN_VDN_ID, MAX_VDN_ID = 1, 9999
+
+
+@dataclass(frozen=True)
+class Credentials:
+    vdn_id: int
+    access_key: str
+    secret_key: str
+
+
+def check_vdn_id(vdn_id: int) -> None:
+    if not MIN_VDN_ID <= vdn_id <= MAX_VDN_ID:
+        raise ParameterError(
+            f"vdnId must be an integer from {MIN_VDN_ID} to {MAX_VDN_ID}, got {vdn_id}",
+            code=ResultCode.WRONG_VALUE,
+        )
+
+
+def check_time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ParameterError(f"unknown time zone {name!r}", code=ResultCode.WRONG_VALUE) from exc
+
+
+def _new_key_pair() -> tuple[str, str]:
+    # AKs are uppercase alphanumerics (no '/', which separates the Authorization parts).
+    access_key = "AK" + secrets.token_hex(10).upper()
+    return access_key, secrets.token_urlsafe(30)
+
+
+def create(
+    session: Session, box: SecretBox, vdn_id: int, time_zone: str, now: datetime
+) -> Credentials:
+    """A new tenant with a fresh key pair; the secret key is shown only here."""
+    check_vdn_id(vdn_id)
+    check_time_zone(time_zone)
+    if tenant_rows.get(session, vdn_id) is not None:
+        raise ConflictError(f"tenant {vdn_id} already exists")
+    access_key, secret_key = _new_key_pair()
+    tenant_rows.add(
+        session,
+        Tenant(
+            vdn_id=vdn_id,
+            access_key=access_key,
+            secret_key_enc=box.seal(secret_key),
+            time_zone=time_zone,
+            created_at=now,
+        ),
+    )
+    return Credentials(vdn_id, access_key, secret_key)
+
+
+def rotate_key(session: Session, box: SecretBox, vdn_id: int) -> Credentials:
+    """Replace the tenant's key pair; the old one stops working at once."""
+    tenant = tenant_rows.get(session, vdn_id)
+    if tenant is None:
+        raise NotFoundError(f"tenant {vdn_id} does not exist")
+    access_key, secret_key = _new_key_pair()
+    tenant.access_key = access_key
+    tenant.secret_key_enc = box.seal(secret_key)
+    session.flush()
+    return Credentials(vdn_id, access_key, secret_key)
+
+
+def list_all(session: Session) -> list[Tenant]:
+    return tenant_rows.list_all(session)

@@ -1,0 +1,51 @@
+"""Service settings, read from ``OPENISALES_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field is ``OPENISALES_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="OPENISALES_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./var"), description="Database, master key, downloads.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data directory."
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    signature_skew_seconds: int = Field(
+        default=15 * 60, ge=1, description="Allowed clock difference of a signed request."
+    )
+    max_body_bytes: int = Field(default=1 * MIB, ge=1024)
+    master_key: str | None = Field(
+        default=None,
+        description="Fernet key for secrets at rest; default: generated into data_dir/master.key.",
+    )
+    max_file_bytes: int = Field(default=200 * MIB, ge=1, description="Cap on a downloaded file.")
+    max_import_rows: int = Field(default=500_000, ge=1)
+    sftp_connect_timeout: float = Field(default=10.0, gt=0)
+    sftp_read_timeout: float = Field(default=30.0, gt=0)
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    lease_seconds: float = Field(
+        default=60.0, gt=0, description="A task lease not renewed in time is taken up again."
+    )
+    import_max_attempts: int = Field(default=3, ge=1)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL in force: the configured one or the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'openisales.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")

@@ -1,0 +1,88 @@
+"""Campaign queries, always scoped to one tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from openisales.storage.models import Campaign
+
+
+def get(session: Session, vdn_id: int, campaign_id: int) -> Campaign | None:
+    query = select(Campaign).where(Campaign.vdn_id == vdn_id, Campaign.campaign_id == campaign_id)
+    return session.scalars(query).one_or_none()
+
+
+def get_for_update(session: Session, vdn_id: int, campaign_id: int) -> Campaign | None:
+    query = (
+        select(Campaign)
+        .where(Campaign.vdn_id == vdn_id, Campaign.campaign_id == campaign_id)
+        .with_for_update()
+    )
+    return session.scalars(query).one_or_none()
+
+
+def name_taken(session: Session, vdn_id: int, name: str, except_pk: int | None = None) -> bool:
+    query = select(Campaign.pk).where(Campaign.vdn_id == vdn_id, Campaign.name == name)
+    if except_pk is not None:
+        query = query.where(Campaign.pk != except_pk)
+    return session.scalars(query).first() is not None
+
+
+def next_campaign_id(session: Session, vdn_id: int) -> int:
+    current = session.scalar(
+        select(func.max(Campaign.campaign_id)).where(Campaign.vdn_id == vdn_id)
+    )
+    return (current or 0) + 1
+
+
+def status_condition(status: int, now: datetime) -> ColumnElement[bool]:
+    """SQL for the visible status: a stored status, or 4 (completed) once the end time passed."""
+    if status == 4:
+        return or_(Campaign.status == 4, Campaign.end_time <= now)
+    return and_(Campaign.status == status, Campaign.end_time > now)
+
+
+def page(
+    session: Session,
+    vdn_id: int,
+    *,
+    name: str | None,
+    status: int | None,
+    device_type: int | None,
+    now: datetime,
+    offset: int,
+    limit: int,
+) -> tuple[list[Campaign], int]:
+    query = select(Campaign).where(Campaign.vdn_id == vdn_id)
+    if name:
+        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Campaign.name.like(f"%{escaped}%", escape="\\"))
+    if status:
+        query = query.where(status_condition(status, now))
+    if device_type:
+        query = query.where(Campaign.device_type == device_type)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Campaign.campaign_id).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def add(session: Session, campaign: Campaign) -> None:
+    session.add(campaign)
+    session.flush()
+
+
+def remove(session: Session, campaign: Campaign) -> None:
+    session.delete(campaign)
+    session.flush()
+
+
+def lock(session: Session, campaign_pk: int) -> None:
+    """Hold the campaign row until the transaction ends (writers of one campaign queue here).
+
+    On SQLite the transaction's BEGIN IMMEDIATE already serialises all writers.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(Campaign.pk).where(Campaign.pk == campaign_pk).with_for_update())

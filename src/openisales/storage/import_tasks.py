@@ -1,0 +1,133 @@
+"""Import-task queries: the task table is also the work queue that workers claim from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from openisales.storage.models import ImportFailure, ImportTask
+
+QUEUED, RUNNING, COMPLETED, FAILED = 0, 1, 2, 3
+
+
+def add(session: Session, task: ImportTask) -> None:
+    session.add(task)
+    session.flush()
+
+
+def get(session: Session, vdn_id: int, task_id: str) -> ImportTask | None:
+    task = session.get(ImportTask, task_id)
+    return task if task is not None and task.vdn_id == vdn_id else None
+
+
+def get_any(session: Session, task_id: str) -> ImportTask | None:
+    return session.get(ImportTask, task_id)
+
+
+def page(
+    session: Session, campaign_pk: int, offset: int, limit: int, task_ids: Sequence[str] | None
+) -> tuple[list[ImportTask], int]:
+    query = select(ImportTask).where(ImportTask.campaign_pk == campaign_pk)
+    if task_ids is not None:
+        query = query.where(ImportTask.task_id.in_(task_ids))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(ImportTask.created_at.desc(), ImportTask.task_id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total
+
+
+def _claimable(now: datetime) -> Any:
+    # Queued and due, or running under a lease that its worker stopped renewing.
+    return or_(
+        (ImportTask.status == QUEUED) & (ImportTask.not_before <= now),
+        (ImportTask.status == RUNNING) & (ImportTask.lease_expires_at < now),
+    )
+
+
+def claim(session: Session, owner: str, now: datetime, lease_until: datetime) -> ImportTask | None:
+    """Take the oldest due task under a lease for ``owner``; None when there is nothing to do.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets many workers claim at once without waiting on
+    each other. SQLite: the transaction already holds the write lock (BEGIN IMMEDIATE), and the
+    conditional update makes the claim atomic all the same.
+    """
+    candidates = (
+        select(ImportTask.task_id)
+        .where(_claimable(now))
+        .order_by(ImportTask.not_before, ImportTask.created_at)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    task_id = session.scalars(candidates).first()
+    if task_id is None:
+        return None
+    claimed = session.execute(
+        update(ImportTask)
+        .where(ImportTask.task_id == task_id, _claimable(now))
+        .values(
+            status=RUNNING,
+            lease_owner=owner,
+            lease_expires_at=lease_until,
+            attempts=ImportTask.attempts + 1,
+            begin_time=func.coalesce(ImportTask.begin_time, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        return None
+    task = session.get(ImportTask, task_id, populate_existing=True)
+    return task
+
+
+def renew_lease(session: Session, task_id: str, owner: str, lease_until: datetime) -> bool:
+    """Extend the lease; False when another worker has taken the task over."""
+    result = session.execute(
+        update(ImportTask)
+        .where(
+            ImportTask.task_id == task_id,
+            ImportTask.lease_owner == owner,
+            ImportTask.status == RUNNING,
+        )
+        .values(lease_expires_at=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def update_owned(session: Session, task_id: str, owner: str, **values: Any) -> bool:
+    """Change a task this worker still holds; False when the lease was lost meanwhile."""
+    result = session.execute(
+        update(ImportTask)
+        .where(
+            ImportTask.task_id == task_id,
+            ImportTask.lease_owner == owner,
+            ImportTask.status == RUNNING,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def add_failures(session: Session, task_id: str, failures: Iterable[dict[str, Any]]) -> None:
+    rows = [{"task_id": task_id, **failure} for failure in failures]
+    if rows:
+        session.execute(insert(ImportFailure), rows)
+
+
+def iter_failures(session: Session, task_id: str, batch: int = 5000) -> Iterator[ImportFailure]:
+    query = (
+        select(ImportFailure)
+        .where(ImportFailure.task_id == task_id)
+        .order_by(ImportFailure.seq)
+        .execution_options(yield_per=batch)
+    )
+    yield from session.scalars(query)

@@ -1,0 +1,207 @@
+"""Database tables. Every SQL statement lives in this package's repository modules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from openisales.storage.types import UtcDateTime
+
+# Stable constraint names, so migrations work the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Big integer keys on PostgreSQL, the rowid alias on SQLite (which only auto-increments INTEGER).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Tenant(Base):
+    """A VDN: the unit of isolation. Its AK/SK sign every request made for it."""
+
+    __tablename__ = "tenants"
+
+    vdn_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    access_key: Mapped[str] = mapped_column(String(64), unique=True)
+    secret_key_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SeenSignature(Base):
+    """Signatures of mutating requests inside the clock window, to refuse exact replays."""
+
+    __tablename__ = "seen_signatures"
+
+    signature: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class FileServer(Base):
+    """A customer's SFTP server; its password is stored encrypted with the master key."""
+
+    __tablename__ = "file_servers"
+    __table_args__ = (
+        UniqueConstraint(
+            "vdn_id", "ip", "port", "file_path", "user_name", name="uq_file_servers_address"
+        ),
+    )
+
+    server_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    vdn_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.vdn_id", ondelete="CASCADE"), index=True
+    )
+    ip: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    file_path: Mapped[str] = mapped_column(String(1024))
+    user_name: Mapped[str] = mapped_column(String(64))
+    password_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    host_key: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Campaign(Base):
+    """An outbound campaign. ``campaign_id`` is the id the tenant sees, numbered per tenant."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        UniqueConstraint("vdn_id", "campaign_id", name="uq_campaigns_vdn_campaign"),
+        UniqueConstraint("vdn_id", "name", name="uq_campaigns_vdn_name"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    vdn_id: Mapped[int] = mapped_column(ForeignKey("tenants.vdn_id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[int] = mapped_column(Integer)
+    device_type: Mapped[int] = mapped_column(Integer)
+    begin_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    end_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    caller_no: Mapped[str | None] = mapped_column(String(24))
+    max_alerting_time: Mapped[int | None] = mapped_column(Integer)
+    # The other documented fields (scheduleParam, ivrParam, skillParam, callBackUrl...), kept as given.
+    params: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ImportTask(Base):
+    """One import of one file: the queue row a worker claims, and the result a client queries."""
+
+    __tablename__ = "import_tasks"
+    __table_args__ = (
+        Index("ix_import_tasks_claim", "status", "not_before"),
+        Index("ix_import_tasks_campaign", "campaign_pk", "created_at"),
+    )
+
+    task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    vdn_id: Mapped[int] = mapped_column(ForeignKey("tenants.vdn_id", ondelete="CASCADE"))
+    campaign_pk: Mapped[int] = mapped_column(ForeignKey("campaigns.pk", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="calldata")
+    server_id: Mapped[str] = mapped_column(String(32))
+    file_path: Mapped[str | None] = mapped_column(String(1024))
+    file_name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    begin_time: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    end_time: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    total_num: Mapped[int] = mapped_column(Integer, default=0)
+    processed_num: Mapped[int] = mapped_column(Integer, default=0)
+    succ_num: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_num: Mapped[int] = mapped_column(Integer, default=0)
+    fail_num: Mapped[int] = mapped_column(Integer, default=0)
+    black_num: Mapped[int] = mapped_column(Integer, default=0)
+    err_msg: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    source_header: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+class ImportFailure(Base):
+    """A rejected row of an import task, with its original cells, for the failure report."""
+
+    __tablename__ = "import_failures"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("import_tasks.task_id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    row_number: Mapped[int] = mapped_column(Integer)
+    column_name: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    cells: Mapped[list[str]] = mapped_column(JSON)
+
+
+class CallData(Base):
+    """An outbound call record of a campaign, from a file import or a JSON add.
+
+    ``called_key`` is the sorted, de-duplicated set of its called numbers joined by ``,``: with
+    ``session_id`` it makes the duplicate rule (ARCHITECTURE.md) one unique index.
+    """
+
+    __tablename__ = "call_data"
+    __table_args__ = (
+        UniqueConstraint("campaign_pk", "session_id", "called_key", name="uq_call_data_identity"),
+        Index("ix_call_data_task", "import_task_id"),
+    )
+
+    data_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    campaign_pk: Mapped[int] = mapped_column(ForeignKey("campaigns.pk", ondelete="CASCADE"))
+    session_id: Mapped[str] = mapped_column(String(32), default="")
+    called_key: Mapped[str] = mapped_column(Text)
+    called: Mapped[str] = mapped_column(Text)  # JSON array of {calledNo, delayTime, type}
+    caller: Mapped[str | None] = mapped_column(String(24))
+    custom_field: Mapped[str | None] = mapped_column(String(200))
+    recycle_time: Mapped[datetime | None] = mapped_column(DateTime)
+    call_data: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[int] = mapped_column(Integer, default=0)  # see storage.calldata.RecordStatus
+    import_task_id: Mapped[str | None] = mapped_column(String(32))
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BlocklistEntry(Base):
+    """A number the tenant must never dial while the entry is active."""
+
+    __tablename__ = "blocklist"
+    __table_args__ = (UniqueConstraint("vdn_id", "number", name="uq_blocklist_vdn_number"),)
+
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    vdn_id: Mapped[int] = mapped_column(ForeignKey("tenants.vdn_id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(24))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    restrict_times: Mapped[int | None] = mapped_column(Integer)
+    restrict_period: Mapped[str | None] = mapped_column(String(1))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
