@@ -27,12 +27,17 @@ _database_names = itertools.count()
 
 
 class Clock:
-    """A controllable clock: tests move time instead of sleeping."""
+    """A controllable clock: tests move time instead of sleeping.
+
+    Each reading ticks one millisecond, as a real clock would between two requests, so two
+    identical signed requests still carry different timestamps.
+    """
 
     def __init__(self, start: datetime | None = None) -> None:
         self.now = start or datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
         return self.now
 
     def advance(self, **delta: float) -> None:
@@ -117,6 +122,7 @@ class Api:
             creds.secret_key,
             vdn_id or creds.vdn_id,
             transport=self.http._transport,  # in-process ASGI transport, real HTTP semantics
+            clock=self.rt.clock,  # sign with the service's (test-controlled) clock
         )
 
     def new_tenant(self, vdn_id: int, time_zone: str = "UTC") -> Credentials:

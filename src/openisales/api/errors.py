@@ -59,6 +59,8 @@ def _code(error: Any) -> str:
     if error.get("type") == ISALES_ERROR:
         return str((error.get("ctx") or {}).get("code", ResultCode.PARAMETER))
     kind = str(error.get("type", ""))
+    if _is_null(error):
+        return ResultCode.EMPTY
     if kind in PYDANTIC_CODES:
         return PYDANTIC_CODES[kind]
     if kind.endswith(("_type", "_parsing")):
@@ -71,9 +73,16 @@ def _field(error: Any) -> str:
     return ".".join(location) or "body"
 
 
+def _is_null(error: Any) -> bool:
+    """A JSON null where a value is required: empty (02000001), like a missing field."""
+    return (
+        "input" in error and error["input"] is None and str(error.get("type", "")).endswith("_type")
+    )
+
+
 def _message(error: Any) -> str:
     kind = error.get("type")
-    if kind == "missing":
+    if kind == "missing" or _is_null(error):
         return "is required"
     if kind == "extra_forbidden":
         return "is not a parameter of this interface"
@@ -87,6 +96,10 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
         return failure(ResultCode.PATH_NOT_FOUND, status=404)
     if exc.status_code == 405:
         return failure(ResultCode.METHOD_NOT_ALLOWED, status=405)
+    if exc.status_code == 400:
+        # FastAPI's own "error parsing the body" (e.g. a body that is not UTF-8): a parameter
+        # error like any other, answered with HTTP 200 and the code.
+        return failure(ResultCode.PARAMETER, f"body: {exc.detail}")
     return failure(ResultCode.PARAMETER, str(exc.detail), status=exc.status_code)
 
 

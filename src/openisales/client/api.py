@@ -123,6 +123,7 @@ class ISalesClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float = 30.0,
         verify: bool | str = True,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.vdn_id = vdn_id
         # httpx 0.28 deprecates verify=<path>, so build the context from the CA bundle ourselves.
@@ -131,7 +132,7 @@ class ISalesClient:
         )
         self._http = httpx.Client(
             base_url=base_url,
-            auth=AuthV2(access_key, secret_key),
+            auth=AuthV2(access_key, secret_key, clock=clock),
             transport=transport,
             timeout=timeout,
             verify=tls,

@@ -35,7 +35,7 @@ def authenticate(
 ) -> int:
     """The vdnId of the key that signed ``request``; AuthenticationError when anything is off."""
     header = _parse(request.headers.get("authorization"))
-    _check_clock(header.timestamp, now, skew)
+    signed_at = _check_clock(header.timestamp, now, skew)
     tenant = tenant_rows.get_by_access_key(session, header.access_key)
     if tenant is None:
         raise AuthenticationError("unknown access key")
@@ -50,8 +50,10 @@ def authenticate(
     )
     if not valid:
         raise AuthenticationError("signature does not match the request")
+    # Remember the signature for as long as its timestamp would pass the clock check: up to
+    # ``skew`` after the later of now and the signing time (a client clock may run ahead).
     if request.method in MUTATING_METHODS and not tenant_rows.remember_signature(
-        session, header.signature, now + skew
+        session, header.signature, max(now, signed_at) + skew
     ):
         raise AuthenticationError("replayed request: this signature was already used")
     return tenant.vdn_id
@@ -66,7 +68,8 @@ def _parse(value: str | None) -> signing.AuthorizationHeader:
         raise AuthenticationError(f"malformed Authorization header: {exc}") from exc
 
 
-def _check_clock(timestamp: str, now: datetime, skew: timedelta) -> None:
+def _check_clock(timestamp: str, now: datetime, skew: timedelta) -> datetime:
+    """The signing time, when it lies within ``skew`` of ``now``."""
     try:
         signed_at = signing.parse_timestamp(timestamp)
     except signing.SignatureFormatError as exc:
@@ -76,3 +79,4 @@ def _check_clock(timestamp: str, now: datetime, skew: timedelta) -> None:
             f"signature timestamp {timestamp} is outside the allowed window of "
             f"{int(skew.total_seconds())} s; check the client's clock"
         )
+    return signed_at

@@ -149,7 +149,10 @@ def modify(
     campaign.begin_time, campaign.end_time = begin, end
     campaign.params = merged
     campaign.updated_at = now
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent create or modify took the same name
+        raise ConflictError(f"a campaign named {data.name!r} already exists") from exc
     return campaign
 
 

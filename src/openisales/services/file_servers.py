@@ -6,6 +6,7 @@ import posixpath
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openisales.errors import ConflictError, NotFoundError, ParameterError, ResultCode
@@ -53,7 +54,10 @@ def add(
         created_at=now,
         updated_at=now,
     )
-    server_rows.add(session, server)
+    try:
+        server_rows.add(session, server)
+    except IntegrityError as exc:  # a concurrent add took the same address first
+        raise _duplicate() from exc
     return server
 
 
@@ -89,7 +93,10 @@ def update(
     if spec.password is not None:
         server.password_enc = box.seal(spec.password)
     server.updated_at = now
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent add or update took the same address first
+        raise _duplicate() from exc
     return server
 
 
@@ -115,3 +122,7 @@ def _refuse_duplicate(
         raise ConflictError(
             f"a file server with this address, path and user already exists: {same.server_id}"
         )
+
+
+def _duplicate() -> ConflictError:
+    return ConflictError("a file server with this address, path and user already exists")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,11 +80,11 @@ def run_task(rt: Runtime, task: ImportTask, owner: str) -> None:
     started = time.perf_counter()
     try:
         context = _load_context(rt, task)
-        fetched = _fetch(rt, context, owner)
         try:
-            _import_file(rt, context, owner, fetched.path, fetched)
+            fetched = _fetch(rt, context, owner)
+            _import_file(rt, context, owner, fetched.path)
         finally:
-            fetched.path.unlink(missing_ok=True)
+            shutil.rmtree(_download_dir(rt, task.task_id), ignore_errors=True)
     except LeaseLost:
         log.warning(
             "import task %s: lease lost to another worker; this run wrote nothing", task.task_id
@@ -123,7 +124,8 @@ def _load_context(rt: Runtime, task: ImportTask) -> TaskContext:
 
 
 def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
-    downloads = rt.settings.data_dir / "downloads"
+    # A folder per task: two tasks fetching files of the same name must not meet.
+    downloads = _download_dir(rt, context.task_id)
     downloads.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     try:
@@ -154,14 +156,17 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
         if not task_rows.update_owned(
             session, context.task_id, owner, file_sha256=fetched.sha256, file_size=fetched.size
         ):
-            fetched.path.unlink(missing_ok=True)
             raise LeaseLost
     return fetched
 
 
+def _download_dir(rt: Runtime, task_id: str) -> Path:
+    return rt.settings.data_dir / "downloads" / task_id
+
+
 def _after_fetch_error(rt: Runtime, context: TaskContext, owner: str, exc: FetchError) -> None:
     """A passing network fault is retried with backoff a bounded number of times; others fail."""
-    message = f"{exc.kind.value}: {exc.message}"
+    message = f"{exc.kind.value.replace('_', ' ').lower()}: {exc.message}"
     if not exc.retryable or context.attempts >= rt.settings.import_max_attempts:
         if exc.retryable:
             message += f" (gave up after {context.attempts} attempts)"
@@ -182,25 +187,22 @@ def _after_fetch_error(rt: Runtime, context: TaskContext, owner: str, exc: Fetch
     raise TaskReleased(message)
 
 
-def _import_file(
-    rt: Runtime, context: TaskContext, owner: str, path: Path, fetched: FetchedFile
-) -> None:
+def _import_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
     try:
         sheet = open_sheet(path, max_rows=rt.settings.max_import_rows)
         columns = map_header(sheet.header)
-    except ReadError as exc:
+        progress = _progress_reporter(rt, context.task_id, owner)
+        validated = validate_rows(
+            sheet.rows,
+            columns,
+            call_data_must_be_json=context.device_type == INTELLIGENT_IVR,
+            progress=progress,
+        )
+    except ReadError as exc:  # raised by open_sheet, and by the rows for an oversized cell
         raise TaskFailed(exc.message) from exc
     except TemplateError as exc:
         raise TaskFailed(str(exc)) from exc
-    header = [str(cell) if cell is not None else "" for cell in sheet.header]
-    progress = _progress_reporter(rt, context.task_id, owner)
-    validated = validate_rows(
-        sheet.rows,
-        columns,
-        call_data_must_be_json=context.device_type == INTELLIGENT_IVR,
-        progress=progress,
-    )
-    _write(rt, context, owner, validated, header)
+    _write(rt, context, owner, validated, list(columns.header))
 
 
 def validate_rows(

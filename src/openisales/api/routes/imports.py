@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, BinaryIO, Literal, cast
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
@@ -13,6 +13,7 @@ from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
+from openisales.exports import write_failure_report
 from openisales.services import imports
 from openisales.services.imports import ImportRequest
 from openisales.services.runtime import Runtime
@@ -66,16 +67,14 @@ def download_failures(
     rt: Runtime = Depends(runtime),
 ) -> StreamingResponse:
     """Every rejected row of the task: row number, column, code, message, then its original cells."""
-    from openisales.exports import write_failure_report
-
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, dir=str(rt.settings.data_dir))  # noqa: SIM115 - closed by _chunks once streamed
     with rt.db.transaction() as session:
         task = imports.get_task(session, vdn, importTaskId)
         rows = (
-            (f.row_number, f.column_name, f.code, f.message, f.cells)
+            (f.row_number, f.column_name, f.code, f.rule, f.message, f.cells)
             for f in imports.failures(session, task)
         )
-        write_failure_report(spool, format, task.source_header or [], rows)
+        write_failure_report(cast(BinaryIO, spool), format, task.source_header or [], rows)
     spool.seek(0)
     filename = f"import-{importTaskId}-failures.{format}"
     return StreamingResponse(

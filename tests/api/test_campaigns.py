@@ -1,0 +1,518 @@
+"""Campaign interfaces (V1): create, details, list, modify, pause, resume, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from openisales.client import AuthV2, ISalesClient
+from openisales.storage import campaigns as campaign_rows
+from tests.conftest import Api, Clock
+
+SUCCESS = "0200000"
+ENVELOPE_KEYS = {"resultCode", "resultDesc", "returnCode", "returnDesc"}
+
+
+def fmt(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def campaign_body(clock: Clock, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "spring offer",
+        "description": "calls about the spring offer",
+        "strBeginTime": fmt(clock.now),
+        "strEndTime": fmt(clock.now + timedelta(days=30)),
+        "deviceType": 2,
+        "callerNo": "10086",
+        "maxAlertingTime": 30,
+    }
+    body.update(overrides)
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def assert_code(envelope: dict[str, Any], code: str) -> None:
+    assert envelope["resultCode"] == envelope["returnCode"] == code, envelope
+    assert envelope["resultDesc"] == envelope["returnDesc"]
+    if code != SUCCESS:
+        assert set(envelope) == ENVELOPE_KEYS, envelope
+        assert envelope["resultDesc"].strip()
+
+
+def create(isales: ISalesClient, clock: Clock, **overrides: Any) -> dict[str, Any]:
+    return isales.create_campaign(**campaign_body(clock, **overrides))
+
+
+def create_ok(isales: ISalesClient, clock: Clock, **overrides: Any) -> int:
+    envelope = create(isales, clock, **overrides)
+    assert_code(envelope, SUCCESS)
+    campaign_id = envelope["returnObject"]["id"]
+    assert isinstance(campaign_id, int)
+    return campaign_id
+
+
+def details(isales: ISalesClient, campaign_id: int) -> dict[str, Any]:
+    envelope = isales.get_campaign(campaign_id)
+    assert_code(envelope, SUCCESS)
+    found: dict[str, Any] = envelope["returnObject"]
+    return found
+
+
+# -- create and read ---------------------------------------------------------------------------
+
+
+def test_create_returns_the_id_and_get_returns_the_fields(
+    isales: ISalesClient, clock: Clock
+) -> None:
+    body = campaign_body(clock)
+    envelope = isales.create_campaign(**body)
+    assert_code(envelope, SUCCESS)
+    assert envelope["returnObject"] == {"id": 1}
+    assert details(isales, 1) == {
+        "campaignId": 1,
+        "name": "spring offer",
+        "description": "calls about the spring offer",
+        "status": 2,
+        "deviceType": 2,
+        "strBeginTime": body["strBeginTime"],
+        "strEndTime": body["strEndTime"],
+        "callerNo": "10086",
+        "maxAlertingTime": 30,
+    }
+
+
+def test_ids_are_numbered_per_tenant(api: Api, isales: ISalesClient, clock: Clock) -> None:
+    assert create_ok(isales, clock, name="a") == 1
+    assert create_ok(isales, clock, name="b") == 2
+    with api.client(api.new_tenant(13)) as other:
+        assert create_ok(other, clock, name="a") == 1  # same name, other tenant: fine
+        assert create_ok(other, clock, name="c") == 2
+        assert details(other, 1)["name"] == "a"
+    assert create_ok(isales, clock, name="c") == 3
+    assert [details(isales, n)["name"] for n in (1, 2, 3)] == ["a", "b", "c"]
+
+
+def test_create_with_init_status_paused(isales: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(isales, clock, initStatus=3)
+    assert details(isales, campaign_id)["status"] == 3
+
+
+def test_create_keeps_documented_fields_it_does_not_interpret(
+    isales: ISalesClient, clock: Clock
+) -> None:
+    extra = {
+        "callBackUrl": "https://crm.example.com/isales/callback",
+        "skillParam": {"skillId": 7, "skillName": "sales", "predictParam": {"predictMethod": 1}},
+        "scheduleParam": {"workdayBeginTime1": "09:00", "workdayEndTime1": "12:00"},
+    }
+    campaign_id = create_ok(isales, clock, **extra)
+    found = details(isales, campaign_id)
+    for key, value in extra.items():
+        assert found[key] == value
+
+
+def test_ivr_campaign_with_ivr_param(isales: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(isales, clock, deviceType=1, ivrParam={"flowAccessCode": "1001"})
+    found = details(isales, campaign_id)
+    assert found["deviceType"] == 1 and found["ivrParam"] == {"flowAccessCode": "1001"}
+
+
+# -- list --------------------------------------------------------------------------------------
+
+
+def _names(envelope: dict[str, Any]) -> list[str]:
+    assert_code(envelope, SUCCESS)
+    return [row["name"] for row in envelope["returnObject"]["campaigns"]]
+
+
+def test_list_filters_and_pages(isales: ISalesClient, clock: Clock) -> None:
+    for name in ("alpha one", "alpha two", "beta", "gamma", "alpha_three"):
+        create_ok(isales, clock, name=name)
+    assert_code(isales.pause_campaign(3), SUCCESS)
+
+    everything = isales.list_campaigns()
+    assert everything["returnObject"]["total"] == 5
+    assert _names(everything) == ["alpha one", "alpha two", "beta", "gamma", "alpha_three"]
+    assert _names(isales.list_campaigns(name="alpha")) == ["alpha one", "alpha two", "alpha_three"]
+    # "_" and "%" are matched literally, not as wildcards.
+    assert _names(isales.list_campaigns(name="a_t")) == ["alpha_three"]
+    assert _names(isales.list_campaigns(name="%")) == []
+    assert _names(isales.list_campaigns(status=3)) == ["beta"]
+    assert _names(isales.list_campaigns(status=2)) == [
+        "alpha one",
+        "alpha two",
+        "gamma",
+        "alpha_three",
+    ]
+    assert len(_names(isales.list_campaigns(status=0))) == 5
+    assert _names(isales.list_campaigns(name="alpha", status=3)) == []
+
+    page_1 = isales.list_campaigns(curPage=1, rowsPerPage=2)
+    assert _names(page_1) == ["alpha one", "alpha two"]
+    assert page_1["returnObject"]["total"] == 5
+    assert page_1["returnObject"]["curPage"] == 1
+    assert page_1["returnObject"]["rowsPerPage"] == 2
+    assert _names(isales.list_campaigns(curPage=2, rowsPerPage=2)) == ["beta", "gamma"]
+    assert _names(isales.list_campaigns(curPage=3, rowsPerPage=2)) == ["alpha_three"]
+    beyond = isales.list_campaigns(curPage=4, rowsPerPage=2)
+    assert _names(beyond) == [] and beyond["returnObject"]["total"] == 5
+
+
+def test_list_filters_by_device_type(isales: ISalesClient, clock: Clock) -> None:
+    create_ok(isales, clock, name="predictive")
+    create_ok(isales, clock, name="preview", deviceType=5, maxAlertingTime=9)
+    assert _names(isales.list_campaigns(deviceType=5)) == ["preview"]
+
+
+def test_list_defaults_to_ten_rows(isales: ISalesClient, clock: Clock) -> None:
+    for n in range(12):
+        create_ok(isales, clock, name=f"c{n:02d}")
+    envelope = isales.list_campaigns()
+    assert len(_names(envelope)) == 10
+    assert envelope["returnObject"]["rowsPerPage"] == 10
+    assert envelope["returnObject"]["total"] == 12
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"rowsPerPage": 101}, "02000007"),
+        ({"rowsPerPage": 0}, "02000007"),
+        ({"curPage": 0}, "02000007"),
+        ({"status": 5}, "02000007"),
+        ({"rowsPerPage": "many"}, "02000006"),
+        ({"name": "n" * 101}, "02000003"),
+    ],
+)
+def test_list_with_bad_parameters(isales: ISalesClient, params: dict[str, Any], code: str) -> None:
+    envelope = isales.list_campaigns(**params)
+    assert_code(envelope, code)
+    assert next(iter(params)) in envelope["resultDesc"]
+
+
+def test_list_shows_only_the_tenants_campaigns(
+    api: Api, isales: ISalesClient, clock: Clock
+) -> None:
+    create_ok(isales, clock, name="mine")
+    with api.client(api.new_tenant(13)) as other:
+        create_ok(other, clock, name="theirs")
+        assert _names(other.list_campaigns()) == ["theirs"]
+    assert _names(isales.list_campaigns()) == ["mine"]
+
+
+# -- modify ------------------------------------------------------------------------------------
+
+
+def test_modify_changes_and_returns_fields(isales: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(isales, clock, callBackUrl="https://a.example.com/cb")
+    new_end = fmt(clock.now + timedelta(days=60))
+    envelope = isales.modify_campaign(
+        campaign_id,
+        name="summer offer",
+        description="now in summer",
+        strEndTime=new_end,
+        callerNo="95555",
+        maxAlertingTime=45,
+        callBackUrl="https://b.example.com/cb",
+        skillParam={"skillId": 9, "skillName": "retention"},
+    )
+    assert_code(envelope, SUCCESS)
+    returned = envelope["returnObject"]
+    expected = {
+        "campaignId": campaign_id,
+        "name": "summer offer",
+        "description": "now in summer",
+        "strEndTime": new_end,
+        "callerNo": "95555",
+        "maxAlertingTime": 45,
+        "callBackUrl": "https://b.example.com/cb",
+        "skillParam": {"skillId": 9, "skillName": "retention"},
+        "status": 2,
+        "deviceType": 2,
+    }
+    for key, value in expected.items():
+        assert returned[key] == value, key
+    assert details(isales, campaign_id) == returned
+
+
+def test_modify_keeps_fields_not_sent(isales: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(
+        isales, clock, callBackUrl="https://a.example.com/cb", skillParam={"skillId": 1}
+    )
+    before = details(isales, campaign_id)
+    assert_code(isales.modify_campaign(campaign_id, description="changed"), SUCCESS)
+    after = details(isales, campaign_id)
+    assert after == {**before, "description": "changed"}
+
+
+def test_modify_cannot_change_the_device_type(isales: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(isales, clock)
+    assert_code(isales.modify_campaign(campaign_id, deviceType=5), "02000007")
+    assert details(isales, campaign_id)["deviceType"] == 2
+
+
+def test_modify_to_a_name_in_use_already_exists(isales: ISalesClient, clock: Clock) -> None:
+    create_ok(isales, clock, name="first")
+    second = create_ok(isales, clock, name="second")
+    assert_code(isales.modify_campaign(second, name="first"), "0200109")
+    assert_code(isales.modify_campaign(second, name="second"), SUCCESS)  # its own name is fine
+
+
+def test_modify_validates(isales: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(isales, clock)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"strEndTime": fmt(clock.now - timedelta(days=1))}, "02000009"),
+        ({"strEndTime": "tomorrow"}, "02000006"),
+        ({"description": "a<b"}, "02000002"),
+        ({"maxAlertingTime": 121}, "02000007"),
+        ({"scheduleParam": {"workdayBeginTime1": "9am", "workdayEndTime1": "12:00"}}, "02000006"),
+    ]
+    for change, code in cases:
+        assert_code(isales.modify_campaign(campaign_id, **change), code)
+    assert details(isales, campaign_id)["description"] == "calls about the spring offer"
+
+
+def test_modify_of_an_unknown_campaign(isales: ISalesClient) -> None:
+    assert_code(isales.modify_campaign(99, description="x"), "0200007")
+
+
+# -- pause, resume, delete ---------------------------------------------------------------------
+
+
+def test_lifecycle(isales: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(isales, clock)
+    assert details(isales, campaign_id)["status"] == 2
+
+    resumed_while_started = isales.resume_campaign(campaign_id)
+    assert_code(resumed_while_started, "0200110")
+
+    refused = isales.delete_campaign(campaign_id)
+    assert_code(refused, "0200110")
+    assert "started" in refused["resultDesc"]
+    assert details(isales, campaign_id)["status"] == 2
+
+    assert_code(isales.pause_campaign(campaign_id), SUCCESS)
+    assert details(isales, campaign_id)["status"] == 3
+    again = isales.pause_campaign(campaign_id)
+    assert_code(again, "0200110")
+    assert "paused" in again["resultDesc"]
+
+    assert_code(isales.resume_campaign(campaign_id), SUCCESS)
+    assert details(isales, campaign_id)["status"] == 2
+    assert_code(isales.pause_campaign(campaign_id), SUCCESS)
+
+    assert_code(isales.delete_campaign(campaign_id), SUCCESS)
+    gone = isales.get_campaign(campaign_id)
+    assert_code(gone, "0200007")
+    assert_code(isales.delete_campaign(campaign_id), "0200007")
+    assert_code(isales.pause_campaign(campaign_id), "0200007")
+    assert_code(isales.resume_campaign(campaign_id), "0200007")
+    assert isales.list_campaigns()["returnObject"]["total"] == 0
+
+
+def test_deleted_name_can_be_used_again(isales: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(isales, clock, initStatus=3)
+    assert_code(isales.delete_campaign(campaign_id), SUCCESS)
+    assert create_ok(isales, clock) != 0
+
+
+# -- create validation -------------------------------------------------------------------------
+
+
+def test_name_of_100_characters_is_accepted(isales: ISalesClient, clock: Clock) -> None:
+    create_ok(isales, clock, name="n" * 100)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "field"),
+    [
+        ({"name": "n" * 101}, "02000003", "name"),
+        ({"name": ""}, "02000001", "name"),
+        ({"description": "d" * 201}, "02000003", "description"),
+        ({"description": "a < b"}, "02000002", "description"),
+        ({"description": 'say "hi"'}, "02000002", "description"),
+        ({"description": "x=1"}, "02000002", "description"),
+        ({"strBeginTime": "2030/01/01 10:00:00"}, "02000006", "strBeginTime"),
+        ({"strBeginTime": "2030-01-01T10:00:00"}, "02000006", "strBeginTime"),
+        ({"strEndTime": "next week"}, "02000006", "strEndTime"),
+        ({"strEndTime": "2099-02-30 10:00:00"}, "02000007", "strEndTime"),
+        ({"deviceType": 4}, "02000007", "deviceType"),
+        ({"deviceType": 7}, "02000007", "deviceType"),
+        ({"deviceType": "predictive"}, "02000006", "deviceType"),
+        ({"callerNo": "10086abc"}, "02000002", "callerNo"),
+        ({"callerNo": "1" * 25}, "02000003", "callerNo"),
+        ({"maxAlertingTime": 4}, "02000007", "maxAlertingTime"),
+        ({"maxAlertingTime": 121}, "02000007", "maxAlertingTime"),
+        ({"deviceType": 5, "maxAlertingTime": 8}, "02000007", "maxAlertingTime"),
+        ({"initStatus": 4}, "02000007", "initStatus"),
+        ({"deviceType": 1}, "02000001", "ivrParam"),
+        ({"deviceType": 3, "ivrParam": {}}, "02000001", "ivrParam"),
+        ({"scheduleParam": {"workdayBeginTime1": "25:00", "workdayEndTime1": "26:00"}},
+         "02000006", "workdayBeginTime1"),
+        ({"scheduleParam": {"holidayEndTime2": "9:5"}}, "02000006", "holidayEndTime2"),
+        ({"scheduleParam": {"workdayBeginTime1": "09:00"}}, "02000009", "workdayEndTime1"),
+        ({"scheduleParam": {"workdayBeginTime1": "12:00", "workdayEndTime1": "09:00"}},
+         "02000009", "workdayBeginTime1"),
+        ({"scheduleParam": "all day"}, "02000006", "scheduleParam"),
+    ],
+)  # fmt: skip
+def test_create_validation(
+    isales: ISalesClient, clock: Clock, overrides: dict[str, Any], code: str, field: str
+) -> None:
+    envelope = create(isales, clock, **overrides)
+    assert_code(envelope, code)
+    assert field in envelope["resultDesc"]
+    assert isales.list_campaigns()["returnObject"]["total"] == 0
+
+
+@pytest.mark.parametrize("field", ["name", "strBeginTime", "strEndTime", "deviceType"])
+def test_create_requires(isales: ISalesClient, clock: Clock, field: str) -> None:
+    body = campaign_body(clock)
+    del body[field]
+    envelope = isales.create_campaign(**body)
+    assert_code(envelope, "02000001")
+    assert field in envelope["resultDesc"]
+
+
+def test_duplicate_name(isales: ISalesClient, clock: Clock) -> None:
+    create_ok(isales, clock)
+    envelope = create(isales, clock)
+    assert_code(envelope, "0200109")
+    assert "spring offer" in envelope["resultDesc"]
+
+
+def test_begin_after_end(isales: ISalesClient, clock: Clock) -> None:
+    envelope = create(
+        isales,
+        clock,
+        strBeginTime=fmt(clock.now + timedelta(days=2)),
+        strEndTime=fmt(clock.now + timedelta(days=1)),
+    )
+    assert_code(envelope, "02000009")
+
+
+def test_begin_equal_to_end(isales: ISalesClient, clock: Clock) -> None:
+    moment = fmt(clock.now + timedelta(days=1))
+    assert_code(create(isales, clock, strBeginTime=moment, strEndTime=moment), "02000009")
+
+
+def test_begin_earlier_than_today(isales: ISalesClient, clock: Clock) -> None:
+    midnight = clock.now.replace(hour=0, minute=0, second=0)
+    envelope = create(isales, clock, strBeginTime=fmt(midnight - timedelta(seconds=1)))
+    assert_code(envelope, "02000007")
+    assert "strBeginTime" in envelope["resultDesc"]
+    create_ok(isales, clock, strBeginTime=fmt(midnight))  # today 00:00 is allowed
+
+
+def test_alerting_time_8_is_fine_for_predictive_not_preview(
+    isales: ISalesClient, clock: Clock
+) -> None:
+    assert_code(create(isales, clock, deviceType=5, maxAlertingTime=8), "02000007")
+    create_ok(isales, clock, deviceType=5, maxAlertingTime=9, name="preview")
+    campaign_id = create_ok(isales, clock, deviceType=2, maxAlertingTime=8, name="predictive")
+    assert details(isales, campaign_id)["maxAlertingTime"] == 8
+
+
+def test_unknown_fields_are_kept_not_refused(isales: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(isales, clock, retryPolicy={"maxTimes": 3})
+    assert details(isales, campaign_id)["retryPolicy"] == {"maxTimes": 3}
+
+
+# -- completion ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def timed(api: Api, clock: Clock) -> Iterator[ISalesClient]:
+    """Tenant 12's client, signing with the test clock (plus the real time elapsed since)."""
+    started = datetime.now(UTC)
+
+    def client_clock() -> datetime:
+        return clock.now + (datetime.now(UTC) - started)
+
+    with api.client() as client:
+        client._http.auth = AuthV2(api.creds.access_key, api.creds.secret_key, clock=client_clock)
+        yield client
+
+
+def test_campaign_whose_end_passed_is_completed(timed: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(timed, clock, strEndTime=fmt(clock.now + timedelta(hours=1)))
+    other = create_ok(timed, clock, name="still running")
+    clock.advance(hours=2)
+    assert details(timed, campaign_id)["status"] == 4
+    assert details(timed, other)["status"] == 2
+    assert _names(timed.list_campaigns(status=4)) == ["spring offer"]
+    assert _names(timed.list_campaigns(status=2)) == ["still running"]
+
+    refused = timed.modify_campaign(
+        campaign_id, strEndTime=fmt(clock.now + timedelta(days=1)), description="revive"
+    )
+    assert_code(refused, "0200110")
+    assert "completed" in refused["resultDesc"]
+    assert details(timed, campaign_id)["description"] == "calls about the spring offer"
+    assert_code(timed.pause_campaign(campaign_id), "0200110")
+    assert_code(timed.resume_campaign(campaign_id), "0200110")
+    assert_code(timed.delete_campaign(campaign_id), SUCCESS)  # a completed one may go
+
+
+def test_paused_campaign_whose_end_passed_is_completed(timed: ISalesClient, clock: Clock) -> None:
+    campaign_id = create_ok(timed, clock, strEndTime=fmt(clock.now + timedelta(hours=1)))
+    assert_code(timed.pause_campaign(campaign_id), SUCCESS)
+    clock.advance(hours=2)
+    assert details(timed, campaign_id)["status"] == 4
+    assert _names(timed.list_campaigns(status=3)) == []
+    assert_code(timed.resume_campaign(campaign_id), "0200110")
+
+
+# -- tenant isolation --------------------------------------------------------------------------
+
+
+def test_another_tenants_campaign_is_not_found(
+    api: Api, isales: ISalesClient, clock: Clock
+) -> None:
+    with api.client(api.new_tenant(13)) as other:
+        theirs = create_ok(other, clock, name="theirs", initStatus=3)
+    assert theirs == 1
+    for envelope in (
+        isales.get_campaign(theirs),
+        isales.modify_campaign(theirs, description="mine now"),
+        isales.pause_campaign(theirs),
+        isales.resume_campaign(theirs),
+        isales.delete_campaign(theirs),
+    ):
+        assert_code(envelope, "0200007")
+    with api.client(api.new_tenant(14)) as third:
+        assert_code(third.get_campaign(theirs), "0200007")
+    assert isales.list_campaigns()["returnObject"]["total"] == 0
+    with api.rt.db.transaction() as session:
+        row = session.execute(
+            text("SELECT name, description, status FROM campaigns WHERE vdn_id = 13")
+        ).one()
+    assert tuple(row) == ("theirs", "calls about the spring offer", 3)
+
+
+@pytest.mark.parametrize(
+    ("campaign_id", "code"),
+    [("abc", "02000006"), ("1.5", "02000006"), ("0", "02000007"), ("2147483648", "02000007")],
+)
+def test_bad_campaign_id_in_path(isales: ISalesClient, campaign_id: str, code: str) -> None:
+    envelope = isales.get_campaign(campaign_id)
+    assert_code(envelope, code)
+    assert "campaignId" in envelope["resultDesc"]
+
+
+def test_duplicate_name_that_slips_past_the_check_is_still_already_exists(
+    isales: ISalesClient, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Concurrent requests may both pass the look-up; the unique index decides, and the loser
+    # gets the answer of a sequential duplicate, not an internal error.
+    create_ok(isales, clock, name="first")
+    second = create_ok(isales, clock, name="second")
+    monkeypatch.setattr(campaign_rows, "name_taken", lambda *_args, **_kw: False)
+    assert_code(create(isales, clock, name="first"), "0200109")
+    assert_code(isales.modify_campaign(second, name="first"), "0200109")
+    monkeypatch.undo()
+    assert _names(isales.list_campaigns()) == ["first", "second"]
