@@ -120,8 +120,10 @@ class ImportTask(Base):
 
     task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     vdn_id: Mapped[int] = mapped_column(ForeignKey("tenants.vdn_id", ondelete="CASCADE"))
-    campaign_pk: Mapped[int] = mapped_column(ForeignKey("campaigns.pk", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16), default="calldata")
+    # None for blocklist imports, which belong to the tenant rather than a campaign.
+    campaign_pk: Mapped[int | None] = mapped_column(ForeignKey("campaigns.pk", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="calldata")  # calldata | blocklist
+    schedule_id: Mapped[str | None] = mapped_column(String(32), index=True)
     server_id: Mapped[str] = mapped_column(String(32))
     file_path: Mapped[str | None] = mapped_column(String(1024))
     file_name: Mapped[str] = mapped_column(String(255))
@@ -186,6 +188,7 @@ class CallData(Base):
     recycle_time: Mapped[datetime | None] = mapped_column(DateTime)
     call_data: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[str | None] = mapped_column(String(64))  # V2 JSON adds (add-batch interface)
     status: Mapped[int] = mapped_column(Integer, default=0)  # see storage.calldata.RecordStatus
     import_task_id: Mapped[str | None] = mapped_column(String(32))
     row_number: Mapped[int | None] = mapped_column(Integer)
@@ -205,3 +208,50 @@ class BlocklistEntry(Base):
     restrict_times: Mapped[int | None] = mapped_column(Integer)
     restrict_period: Mapped[str | None] = mapped_column(String(1))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CallDataHistory(Base):
+    """Records deleted with ``archiveHistory=1``: moved here with their original ``dataId``."""
+
+    __tablename__ = "call_data_history"
+
+    data_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    campaign_pk: Mapped[int] = mapped_column(BigId, index=True)
+    session_id: Mapped[str] = mapped_column(String(32), default="")
+    called_key: Mapped[str] = mapped_column(Text)
+    called: Mapped[str] = mapped_column(Text)
+    caller: Mapped[str | None] = mapped_column(String(24))
+    custom_field: Mapped[str | None] = mapped_column(String(200))
+    recycle_time: Mapped[datetime | None] = mapped_column(DateTime)
+    call_data: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer, default=0)
+    import_task_id: Mapped[str | None] = mapped_column(String(32))
+    row_number: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    archived_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ImportSchedule(Base):
+    """A daily import at hh:mm in the tenant's time zone; each run is an import task of its own."""
+
+    __tablename__ = "import_schedules"
+    __table_args__ = (Index("ix_import_schedules_due", "status", "next_run_at"),)
+
+    schedule_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    vdn_id: Mapped[int] = mapped_column(ForeignKey("tenants.vdn_id", ondelete="CASCADE"))
+    campaign_pk: Mapped[int | None] = mapped_column(ForeignKey("campaigns.pk", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16), default="calldata")
+    server_id: Mapped[str] = mapped_column(String(32))
+    file_path: Mapped[str | None] = mapped_column(String(1024))
+    file_name: Mapped[str] = mapped_column(String(255))
+    hour: Mapped[int] = mapped_column(Integer)
+    minute: Mapped[int] = mapped_column(Integer)
+    status: Mapped[int] = mapped_column(Integer, default=0)  # 0 active, 1 cancelled
+    next_run_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_task_id: Mapped[str | None] = mapped_column(String(32))
+    # SHA-256 of the file the last completed run imported: an identical file imports nothing.
+    last_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

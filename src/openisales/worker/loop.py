@@ -9,7 +9,7 @@ import threading
 import uuid
 from datetime import timedelta
 
-from openisales.services.import_pipeline import run_task
+from openisales.services.importers import run_task
 from openisales.services.runtime import Runtime
 from openisales.storage import import_tasks as task_rows
 from openisales.storage import tenants as tenant_rows
