@@ -11,7 +11,15 @@ from starlette.concurrency import run_in_threadpool
 
 from openisales.api import errors
 from openisales.api.middleware import Authenticator, SignedRequestMiddleware
-from openisales.api.routes import campaigns, files, imports, system
+from openisales.api.routes import (
+    blocklist,
+    calldata,
+    campaigns,
+    files,
+    imports,
+    schedules,
+    system,
+)
 from openisales.services import authentication
 from openisales.services.authentication import SignedRequest
 from openisales.services.runtime import Runtime
@@ -43,8 +51,9 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
         authenticate=_authenticator(rt),
         max_body_bytes=rt.settings.max_body_bytes,
     )
-    for router in (system.router, files.router, campaigns.router, imports.router):
-        app.include_router(router)
+    routers = (system, files, imports, schedules, calldata, blocklist, campaigns)
+    for module in routers:  # campaigns last: its /{campaignId} paths must not shadow the others
+        app.include_router(module.router)
     return app
 
 

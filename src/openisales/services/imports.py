@@ -53,15 +53,33 @@ def next_run(now: datetime, hour: int, minute: int, time_zone: str) -> datetime:
 def submit(
     session: Session, vdn_id: int, campaign_id: int, request: ImportRequest, now: datetime
 ) -> ImportTask:
-    """Record an import task for a worker to run; nothing is fetched in the request."""
+    """Record a call-data import task of a campaign for a worker to run."""
+    campaign = campaigns.get(session, vdn_id, campaign_id)
+    if campaigns.visible_status(campaign, now) == CampaignStatus.COMPLETED:
+        raise StateError(f"campaign {campaign_id} is completed; no data can be imported into it")
+    return submit_file_import(
+        session, vdn_id, kind="calldata", campaign_pk=campaign.pk, request=request, now=now
+    )
+
+
+def submit_file_import(
+    session: Session,
+    vdn_id: int,
+    *,
+    kind: str,
+    campaign_pk: int | None,
+    request: ImportRequest,
+    now: datetime,
+) -> ImportTask:
+    """Validate a file-import request and record its task; nothing is fetched here.
+
+    With ``hour`` and ``minute`` the import is scheduled: the task waits (status 0) for its time.
+    """
     if (request.hour is None) != (request.minute is None):
         raise ParameterError(
             "hour and minute must be set at the same time", code=ResultCode.HOUR_MINUTE
         )
     check_file_name(request.file_name)
-    campaign = campaigns.get(session, vdn_id, campaign_id)
-    if campaigns.visible_status(campaign, now) == CampaignStatus.COMPLETED:
-        raise StateError(f"campaign {campaign_id} is completed; no data can be imported into it")
     server = file_servers.get(session, vdn_id, request.server_id)
     try:
         resolve_remote_path(server.file_path, request.file_path, request.file_name)
@@ -70,14 +88,13 @@ def submit(
     scheduled_at = None
     if request.hour is not None and request.minute is not None:
         tenant = tenant_rows.get(session, vdn_id)
-        scheduled_at = next_run(
-            now, request.hour, request.minute, tenant.time_zone if tenant else "UTC"
-        )
+        zone = tenant.time_zone if tenant else "UTC"
+        scheduled_at = next_run(now, request.hour, request.minute, zone)
     task = ImportTask(
         task_id=new_object_id(),
         vdn_id=vdn_id,
-        campaign_pk=campaign.pk,
-        kind="calldata",
+        campaign_pk=campaign_pk,
+        kind=kind,
         server_id=server.server_id,
         file_path=request.file_path,
         file_name=request.file_name,
@@ -99,7 +116,15 @@ def page(
     task_ids: Sequence[str] | None,
 ) -> tuple[list[ImportTask], int]:
     campaign = campaigns.get(session, vdn_id, campaign_id)
-    return task_rows.page(session, campaign.pk, offset, limit, task_ids)
+    return task_rows.page(
+        session,
+        vdn_id=vdn_id,
+        kind="calldata",
+        campaign_pk=campaign.pk,
+        offset=offset,
+        limit=limit,
+        task_ids=task_ids,
+    )
 
 
 def get_task(session: Session, vdn_id: int, task_id: str) -> ImportTask:

@@ -29,17 +29,24 @@ def get_any(session: Session, task_id: str) -> ImportTask | None:
 
 
 def page(
-    session: Session, campaign_pk: int, offset: int, limit: int, task_ids: Sequence[str] | None
+    session: Session,
+    *,
+    vdn_id: int,
+    kind: str,
+    campaign_pk: int | None,
+    offset: int,
+    limit: int,
+    task_ids: Sequence[str] | None,
 ) -> tuple[list[ImportTask], int]:
-    query = select(ImportTask).where(ImportTask.campaign_pk == campaign_pk)
+    """A tenant's tasks of one kind, newest first; call-data tasks of one campaign."""
+    query = select(ImportTask).where(ImportTask.vdn_id == vdn_id, ImportTask.kind == kind)
+    if campaign_pk is not None:
+        query = query.where(ImportTask.campaign_pk == campaign_pk)
     if task_ids is not None:
         query = query.where(ImportTask.task_id.in_(task_ids))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(ImportTask.created_at.desc(), ImportTask.task_id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
+    order = (ImportTask.created_at.desc(), ImportTask.task_id.desc())
+    rows = session.scalars(query.order_by(*order).offset(offset).limit(limit))
     return list(rows), total
 
 
