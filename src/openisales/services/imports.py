@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from openisales.errors import NotFoundError, ParameterError, ResultCode, StateError
-from openisales.services import campaigns, file_servers
+from openisales.services import campaigns, file_servers, schedules
 from openisales.services.campaigns import CampaignStatus
 from openisales.sftp import UnsafePathError, resolve_remote_path
 from openisales.storage import import_tasks as task_rows
-from openisales.storage import tenants as tenant_rows
 from openisales.storage.ids import new_object_id
 from openisales.storage.models import ImportFailure, ImportTask
 
@@ -38,16 +36,6 @@ def check_file_name(name: str) -> None:
             f"fileName: must be a bare file name such as demo.xlsx, got {name!r}",
             code=ResultCode.INVALID_CHARS,
         )
-
-
-def next_run(now: datetime, hour: int, minute: int, time_zone: str) -> datetime:
-    """The next hh:mm (in the tenant's zone) at or after ``now``, as an aware UTC instant."""
-    zone = ZoneInfo(time_zone)
-    local = now.astimezone(zone)
-    candidate = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if candidate < local.replace(second=0, microsecond=0):
-        candidate = (candidate + timedelta(days=1)).replace(hour=hour, minute=minute)
-    return candidate.astimezone(UTC)
 
 
 def submit(
@@ -87,9 +75,8 @@ def submit_file_import(
         raise ParameterError(f"filePath: {exc}", code=ResultCode.INVALID_CHARS) from exc
     scheduled_at = None
     if request.hour is not None and request.minute is not None:
-        tenant = tenant_rows.get(session, vdn_id)
-        zone = tenant.time_zone if tenant else "UTC"
-        scheduled_at = next_run(now, request.hour, request.minute, zone)
+        zone = schedules.zone_of(session, vdn_id)
+        scheduled_at = schedules.next_run(now, request.hour, request.minute, zone)
     task = ImportTask(
         task_id=new_object_id(),
         vdn_id=vdn_id,
@@ -104,6 +91,8 @@ def submit_file_import(
         created_at=now,
     )
     task_rows.add(session, task)
+    if request.hour is not None and request.minute is not None:
+        schedules.create(session, task, request.hour, request.minute, now)
     return task
 
 
@@ -169,5 +158,6 @@ def to_dict(task: ImportTask) -> dict[str, Any]:
         "totalNum": task.total_num,
         "processedNum": task.processed_num,
         "scheduledTime": _time_text(task.scheduled_at),
+        "scheduleId": task.schedule_id or "",
         "createTime": _time_text(task.created_at),
     }

@@ -9,6 +9,7 @@ import threading
 import uuid
 from datetime import timedelta
 
+from openisales.services import schedules
 from openisales.services.importers import run_task
 from openisales.services.runtime import Runtime
 from openisales.storage import import_tasks as task_rows
@@ -62,6 +63,8 @@ class Worker:
         """Claim and run one due task; False when none is due."""
         now = self.rt.clock()
         lease_until = now + timedelta(seconds=self.rt.settings.lease_seconds)
+        with self.rt.db.transaction() as session:
+            schedules.fire_due(session, now)
         with self.rt.db.transaction() as session:
             task = task_rows.claim(session, self.worker_id, now, lease_until)
         if task is None:

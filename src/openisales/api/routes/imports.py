@@ -40,7 +40,8 @@ def upload_file_server(
     request = ImportRequest(body.server_id, body.file_path, body.file_name, body.hour, body.minute)
     with rt.db.transaction() as session:
         task = imports.submit(session, vdn, campaignId, request, rt.clock())
-        return ok(ACCEPTED, importTaskId=task.task_id)
+        extra = {"scheduleId": task.schedule_id} if task.schedule_id else {}
+        return ok(ACCEPTED, importTaskId=task.task_id, **extra)
 
 
 @router.post("/queryDataImportTask/{campaignId}")

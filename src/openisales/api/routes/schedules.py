@@ -1,7 +1,72 @@
-"""Import schedules (extension): list a campaign's daily imports and cancel one."""
+"""Import schedules (extension): list the daily imports of a campaign or the blocklist, cancel one."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter(tags=["import schedules"])
+from fastapi import APIRouter, Depends, Path, Query
+
+from openisales.api.deps import runtime, tenant
+from openisales.api.envelope import ok
+from openisales.api.routes import V1
+from openisales.services import campaigns, schedules
+from openisales.services.runtime import Runtime
+from openisales.storage import schedules as schedule_rows
+
+router = APIRouter(prefix=V1, tags=["import schedules"])
+VdnId = Annotated[int, Path(ge=1, le=9999)]
+CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+def _page(
+    rt: Runtime, vdn: int, kind: str, campaign_id: int | None, offset: int, limit: int
+) -> dict[str, Any]:
+    with rt.db.transaction() as session:
+        campaign_pk = (
+            campaigns.get(session, vdn, campaign_id).pk if campaign_id is not None else None
+        )
+        rows, total = schedule_rows.page(
+            session, vdn_id=vdn, kind=kind, campaign_pk=campaign_pk, offset=offset, limit=limit
+        )
+        zone = schedules.zone_of(session, vdn)
+        return ok(result=[schedules.to_dict(row, zone) for row in rows], count=total)
+
+
+@router.get("/calldatafile/schedules/{campaignId}")
+def list_campaign_schedules(
+    vdnId: VdnId,
+    campaignId: CampaignId,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    """The daily call-data imports of a campaign, active and cancelled."""
+    return _page(rt, vdn, "calldata", campaignId, offset, limit)
+
+
+@router.get("/blackfile/schedules")
+def list_blocklist_schedules(
+    vdnId: VdnId,
+    offset: Offset = 0,
+    limit: Limit = 100,
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    """The tenant's daily blocklist imports."""
+    return _page(rt, vdn, "blocklist", None, offset, limit)
+
+
+@router.post("/importSchedules/{scheduleId}/cancel")
+def cancel_schedule(
+    vdnId: VdnId,
+    scheduleId: Annotated[str, Path(max_length=32)],
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> dict[str, Any]:
+    """Stop a daily import; its runs that have not started yet end with status 3."""
+    with rt.db.transaction() as session:
+        schedule = schedules.cancel(session, vdn, scheduleId, rt.clock())
+        return ok(result=schedules.to_dict(schedule, schedules.zone_of(session, vdn)))
