@@ -48,6 +48,7 @@ class ResultCode:
     WRONG_STATE = "0200110"
     IMPORT_TASK_NOT_FOUND = "0200111"
     SCHEDULE_NOT_FOUND = "0200112"
+    BLOCKLIST_NUMBER_NOT_FOUND = "0200114"
     INTERNAL = "0200199"
 
 
@@ -78,6 +79,7 @@ DESCRIPTIONS: dict[str, str] = {
     ResultCode.WRONG_STATE: "The object's state does not allow this operation.",
     ResultCode.IMPORT_TASK_NOT_FOUND: "The import task does not exist.",
     ResultCode.SCHEDULE_NOT_FOUND: "The import schedule does not exist.",
+    ResultCode.BLOCKLIST_NUMBER_NOT_FOUND: "The number is not on the blocklist.",
     ResultCode.INTERNAL: "Internal error; the request was not carried out.",
 }
 
