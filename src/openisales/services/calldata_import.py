@@ -29,6 +29,7 @@ from openisales.services.import_run import (
     complete,
     importer,
     progress_reporter,
+    stage,
 )
 from openisales.services.runtime import Runtime
 from openisales.storage import calldata as record_rows
@@ -51,14 +52,16 @@ class Validated:
 @importer("calldata")
 def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
     try:
-        sheet = open_sheet(path, max_rows=rt.settings.max_import_rows)
-        columns = map_header(sheet.header)
-        validated = validate_rows(
-            sheet.rows,
-            columns,
-            call_data_must_be_json=context.device_type == INTELLIGENT_IVR,
-            progress=progress_reporter(rt, context.task_id, owner),
-        )
+        with stage(context, "read"):
+            sheet = open_sheet(path, max_rows=rt.settings.max_import_rows)
+            columns = map_header(sheet.header)
+        with stage(context, "validate"):
+            validated = validate_rows(
+                sheet.rows,
+                columns,
+                call_data_must_be_json=context.device_type == INTELLIGENT_IVR,
+                progress=progress_reporter(rt, context.task_id, owner),
+            )
     except ReadError as exc:  # raised by open_sheet, and by the rows for an oversized cell
         raise TaskFailed(exc.message) from exc
     except TemplateError as exc:
@@ -134,11 +137,13 @@ def _write(
     with rt.db.transaction() as session:
         # Serialises writers of one campaign, so the duplicate check below stays true at commit.
         campaign_rows.lock(session, context.campaign_pk)
-        seen = record_rows.identity_keys(session, context.campaign_pk)
-        blocked = record_rows.active_blocked_numbers(session, context.vdn_id, now)
-        records, repeat, black = _classify(context, validated, seen, blocked, now)
-        record_rows.insert_records(session, records)
-        task_rows.add_failures(session, context.task_id, validated.failures)
+        with stage(context, "classify"):
+            seen = record_rows.identity_keys(session, context.campaign_pk)
+            blocked = record_rows.active_blocked_numbers(session, context.vdn_id, now)
+            records, repeat, black = _classify(context, validated, seen, blocked, now)
+        with stage(context, "write"):
+            record_rows.insert_records(session, records)
+            task_rows.add_failures(session, context.task_id, validated.failures)
         complete(
             session,
             rt,

@@ -12,8 +12,9 @@ import asyncio
 import logging
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ class TaskContext:
     attempts: int
     schedule_id: str | None
     file_sha256: str = ""
+    # Seconds per stage, filled in as the run goes; stored on the task when it completes.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 Importer = Callable[[Runtime, TaskContext, str, Path], None]
@@ -81,7 +84,7 @@ def run_task(rt: Runtime, task: ImportTask, owner: str) -> None:
         context = _load_context(rt, task)
         try:
             fetched = _fetch(rt, context, owner)
-            context = replace(context, file_sha256=fetched.sha256)
+            context = replace(context, file_sha256=fetched.sha256, timings=context.timings)
             if not _skip_unchanged(rt, context, owner):
                 IMPORTERS[context.kind](rt, context, owner, fetched.path)
         finally:
@@ -163,11 +166,12 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
         )
     except FetchError as exc:
         raise _after_fetch_error(rt, context, owner, exc) from exc
+    context.timings["fetch"] = round(time.perf_counter() - began, 3)
     log.info(
         "import task %s: fetched %d bytes in %.2f s",
         context.task_id,
         fetched.size,
-        time.perf_counter() - began,
+        context.timings["fetch"],
     )
     with rt.db.transaction() as session:
         server = session.get(FileServer, context.server_id)
@@ -241,6 +245,7 @@ def complete(
         end_time=rt.clock(),
         lease_owner=None,
         lease_expires_at=None,
+        timings=context.timings,
         **values,
     )
     if not done:
@@ -249,6 +254,17 @@ def complete(
         schedule = session.get(ImportSchedule, context.schedule_id)
         if schedule is not None:
             schedule.last_sha256 = context.file_sha256
+
+
+@contextmanager
+def stage(context: TaskContext, name: str) -> Iterator[None]:
+    """Time a stage of the run into ``context.timings``."""
+    began = time.perf_counter()
+    try:
+        yield
+    finally:
+        spent = time.perf_counter() - began
+        context.timings[name] = round(context.timings.get(name, 0.0) + spent, 3)
 
 
 def progress_reporter(rt: Runtime, task_id: str, owner: str) -> Callable[[int], None]:

@@ -160,4 +160,5 @@ def to_dict(task: ImportTask) -> dict[str, Any]:
         "scheduledTime": _time_text(task.scheduled_at),
         "scheduleId": task.schedule_id or "",
         "createTime": _time_text(task.created_at),
+        "timings": task.timings or {},
     }

@@ -146,6 +146,8 @@ class ImportTask(Base):
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     file_size: Mapped[int | None] = mapped_column(BigInteger)
     source_header: Mapped[list[str] | None] = mapped_column(JSON)
+    # Seconds spent in each stage (fetch, read, validate, classify, write), for operators and benchmarks.
+    timings: Mapped[dict[str, float] | None] = mapped_column(JSON)
 
 
 class ImportFailure(Base):

@@ -28,7 +28,6 @@ class Heartbeat:
 
     def __init__(self, rt: Runtime, task_id: str, owner: str) -> None:
         self.rt, self.task_id, self.owner = rt, task_id, owner
-        self.lost = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{task_id}", daemon=True)
 
@@ -47,8 +46,7 @@ class Heartbeat:
                 with self.rt.db.transaction() as session:
                     until = self.rt.clock() + timedelta(seconds=self.rt.settings.lease_seconds)
                     if not task_rows.renew_lease(session, self.task_id, self.owner, until):
-                        self.lost.set()
-                        return
+                        return  # taken over: the run finds out when it next writes
             except Exception:  # a database hiccup: try again next beat, the lease has slack
                 log.warning("heartbeat for task %s failed", self.task_id, exc_info=True)
 

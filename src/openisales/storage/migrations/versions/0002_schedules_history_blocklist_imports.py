@@ -93,6 +93,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("import_tasks", schema=None) as batch_op:
         batch_op.add_column(sa.Column("schedule_id", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("timings", sa.JSON(), nullable=True))
         batch_op.alter_column(
             "campaign_pk",
             existing_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -114,6 +115,7 @@ def downgrade() -> None:
             existing_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             nullable=False,
         )
+        batch_op.drop_column("timings")
         batch_op.drop_column("schedule_id")
 
     with op.batch_alter_table("call_data", schema=None) as batch_op:
