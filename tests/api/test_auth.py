@@ -101,7 +101,7 @@ def test_correctly_signed_call_succeeds(api: Api, variant: signing.Variant) -> N
 
 
 @pytest.mark.parametrize("variant", ["hex", "base64"])
-def test_signed_client_with_base64_variant(api: Api, variant: signing.Variant) -> None:
+def test_signed_httpx_client_with_each_variant(api: Api, variant: signing.Variant) -> None:
     with httpx.Client(
         base_url="http://testserver",
         auth=AuthV2(api.creds.access_key, api.creds.secret_key, variant=variant),
