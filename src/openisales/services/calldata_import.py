@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from openisales.services.import_run import (
     TaskContext,
     TaskFailed,
     complete,
+    gc_paused,
     importer,
     progress_reporter,
     stage,
@@ -35,6 +35,7 @@ from openisales.services.runtime import Runtime
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage import import_tasks as task_rows
+from openisales.storage.bulk import load_records
 from openisales.storage.calldata import RecordStatus
 
 PROGRESS_EVERY_ROWS = 20_000
@@ -51,6 +52,15 @@ class Validated:
 
 @importer("calldata")
 def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
+    with gc_paused():
+        validated, header = _read_and_validate(rt, context, owner, path)
+        _write(rt, context, owner, validated, header)
+
+
+def _read_and_validate(
+    rt: Runtime, context: TaskContext, owner: str, path: Path
+) -> tuple[Validated, list[str]]:
+    """Every row validated; the sheet itself is freed when this returns."""
     try:
         with stage(context, "read"):
             sheet = open_sheet(path, max_rows=rt.settings.max_import_rows)
@@ -66,7 +76,7 @@ def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Pa
         raise TaskFailed(exc.message) from exc
     except TemplateError as exc:
         raise TaskFailed(str(exc)) from exc
-    _write(rt, context, owner, validated, list(columns.header))
+    return validated, list(columns.header)
 
 
 def validate_rows(
@@ -115,16 +125,19 @@ def called_key(record: CallRecord) -> str:
     return ",".join(sorted({number.called_no for number in record.called}))
 
 
-def _called_json(record: CallRecord) -> str:
-    numbers = [
-        {
-            "calledNo": n.called_no,
-            "delayTime": n.delay_time,
-            **({"type": n.type} if n.type is not None else {}),
-        }
-        for n in record.called
-    ]
-    return json.dumps(numbers, ensure_ascii=False, separators=(",", ":"))
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def called_json(record: CallRecord) -> str:
+    """The numbers as stored: ``[{"calledNo":..,"delayTime":..,"type"?:..}]``."""
+    return _encode_json(
+        [
+            {"calledNo": n.called_no, "delayTime": n.delay_time}
+            if n.type is None
+            else {"calledNo": n.called_no, "delayTime": n.delay_time, "type": n.type}
+            for n in record.called
+        ]
+    )
 
 
 def _write(
@@ -140,9 +153,10 @@ def _write(
         with stage(context, "classify"):
             seen = record_rows.identity_keys(session, context.campaign_pk)
             blocked = record_rows.active_blocked_numbers(session, context.vdn_id, now)
-            records, repeat, black = _classify(context, validated, seen, blocked, now)
+            rows, repeat, black = _classify(context, validated, seen, blocked)
+            validated.records.clear()  # the rows hold everything now; free the records early
         with stage(context, "write"):
-            record_rows.insert_records(session, records)
+            load_records(session, rows, now)
             task_rows.add_failures(session, context.task_id, validated.failures)
         complete(
             session,
@@ -151,7 +165,7 @@ def _write(
             owner,
             total_num=validated.total,
             processed_num=validated.total,
-            succ_num=len(records) - black,
+            succ_num=len(rows) - black,
             repeat_num=repeat,
             fail_num=validated.failed_rows,
             black_num=black,
@@ -165,36 +179,40 @@ def _classify(
     validated: Validated,
     seen: set[tuple[str, str]],
     blocked: set[str],
-    now: datetime,
-) -> tuple[list[dict[str, Any]], int, int]:
-    records: list[dict[str, Any]] = []
+) -> tuple[list[tuple[Any, ...]], int, int]:
+    """Rows to insert (bulk.RECORD_COLUMNS order), duplicates skipped, blocked rows marked."""
+    rows: list[tuple[Any, ...]] = []
     repeat = black = 0
+    campaign_pk, task_id = context.campaign_pk, context.task_id
+    pending, blocked_status = int(RecordStatus.PENDING), int(RecordStatus.BLOCKED)
     for row_number, record in validated.records:
-        identity = (record.session_id, called_key(record))
+        key = called_key(record)
+        identity = (record.session_id, key)
         if identity in seen:
             repeat += 1
             continue
         seen.add(identity)
-        is_blocked = bool(blocked) and any(n.called_no in blocked for n in record.called)
-        black += is_blocked
-        records.append(
-            {
-                "campaign_pk": context.campaign_pk,
-                "session_id": record.session_id,
-                "called_key": identity[1],
-                "called": _called_json(record),
-                "caller": record.caller,
-                "custom_field": record.custom_field,
-                "recycle_time": record.recycle_time,
-                "call_data": record.call_data,
-                "priority": record.priority,
-                "status": RecordStatus.BLOCKED if is_blocked else RecordStatus.PENDING,
-                "import_task_id": context.task_id,
-                "row_number": row_number,
-                "created_at": now,
-            }
+        status = pending
+        if blocked and any(n.called_no in blocked for n in record.called):
+            status = blocked_status
+            black += 1
+        rows.append(
+            (
+                campaign_pk,
+                record.session_id,
+                key,
+                called_json(record),
+                record.caller,
+                record.custom_field,
+                record.recycle_time,
+                record.call_data,
+                record.priority,
+                status,
+                task_id,
+                row_number,
+            )
         )
-    return records, repeat, black
+    return rows, repeat, black
 
 
 def _summary(failed_rows: int) -> str:
