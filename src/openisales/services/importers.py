@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openisales.services import calldata_import
+from openisales.services import blocklist_import, calldata_import
 from openisales.services.import_run import IMPORTERS, run_task
 
-__all__ = ["IMPORTERS", "calldata_import", "run_task"]
+__all__ = ["IMPORTERS", "blocklist_import", "calldata_import", "run_task"]
