@@ -50,6 +50,8 @@ class ResultCode:
     SCHEDULE_NOT_FOUND = "0200112"
     BLOCKLIST_NUMBER_NOT_FOUND = "0200114"
     INTERNAL = "0200199"
+    BLOCKLISTED = "0200120"
+    PENDING_LIMIT = "0200121"
 
 
 DESCRIPTIONS: dict[str, str] = {
@@ -81,6 +83,8 @@ DESCRIPTIONS: dict[str, str] = {
     ResultCode.SCHEDULE_NOT_FOUND: "The import schedule does not exist.",
     ResultCode.BLOCKLIST_NUMBER_NOT_FOUND: "The number is not on the blocklist.",
     ResultCode.INTERNAL: "Internal error; the request was not carried out.",
+    ResultCode.BLOCKLISTED: "A called number is on the tenant's blocklist; nothing was added.",
+    ResultCode.PENDING_LIMIT: "The campaign cannot hold more incomplete call records.",
 }
 
 
