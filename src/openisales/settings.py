@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="A task lease not renewed in time is taken up again."
     )
     import_max_attempts: int = Field(default=3, ge=1)
+    parallel_validation_min_bytes: int = Field(
+        default=2 * MIB,
+        ge=0,
+        description="Files at least this large are validated in a child process (both cores busy).",
+    )
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -44,7 +44,7 @@ def _write_file(path: Path) -> tuple[int, int, int]:
     return ROWS - invalid - duplicate, invalid, duplicate
 
 
-def _worker(setup: ImportSetup) -> subprocess.Popen[bytes]:
+def _worker(setup: ImportSetup, **extra_env: str) -> subprocess.Popen[bytes]:
     settings = setup.api.rt.settings
     env = {
         **os.environ,
@@ -52,6 +52,7 @@ def _worker(setup: ImportSetup) -> subprocess.Popen[bytes]:
         "OPENISALES_DATA_DIR": str(settings.data_dir),
         "OPENISALES_LEASE_SECONDS": "3",
         "OPENISALES_WORKER_POLL_SECONDS": "0.2",
+        **extra_env,
     }
     command = [sys.executable, "-m", "openisales.cli", "worker"]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -62,6 +63,27 @@ def _task(setup: ImportSetup, task_id: str) -> ImportTask:
         task = session.get(ImportTask, task_id)
         assert task is not None
         return task
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")  # a zombie has ended; only its exit status is left
 
 
 def _wait(predicate: object, timeout: float, what: str) -> None:
@@ -82,14 +104,24 @@ def test_sigkill_mid_import_then_restart_gives_exact_result(
     setup.put("big.xlsx", path.read_bytes())
     task_id = setup.submit("big.xlsx")
 
-    first = _worker(setup)
+    # Validate in a child process whatever the file's size: the path large files take.
+    first = _worker(setup, OPENISALES_PARALLEL_VALIDATION_MIN_BYTES="0")
+    validator: list[int] = []
     try:
-        _wait(
-            lambda: _task(setup, task_id).processed_num >= 40_000, 120, "the import to be under way"
-        )
+        # A large file is validated by a child process while the worker writes the rows it
+        # streams: the child's presence means the import is under way.
+        def under_way() -> bool:
+            validator.extend(_children(first.pid))
+            return bool(validator)
+
+        _wait(under_way, 120, "the import to be under way")
+        time.sleep(0.5)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(10)
+    # The validating child notices its reader is gone and ends too.
+    assert validator, "the worker had no validating child when it was killed"
+    _wait(lambda: not any(_alive(pid) for pid in validator), 30, "the child to end")
     killed = _task(setup, task_id)
     assert killed.status == 1 and killed.succ_num == 0
     with setup.api.rt.db.transaction() as session:

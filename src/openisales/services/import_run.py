@@ -296,6 +296,22 @@ def progress_reporter(rt: Runtime, task_id: str, owner: str) -> Callable[[int], 
     return report
 
 
+def live_progress_reporter(rt: Runtime, task_id: str, owner: str) -> Callable[[int], None]:
+    """Progress while the import's write transaction is open.
+
+    PostgreSQL takes the update on a second connection at once. SQLite has one writer, and the
+    import holds it, so progress goes to the process's live board, which queries served by the
+    same process read (the embedded default); other processes see the count at commit.
+    """
+    if rt.db.is_sqlite:
+
+        def publish(processed: int) -> None:
+            rt.live_progress[task_id] = processed
+
+        return publish
+    return progress_reporter(rt, task_id, owner)
+
+
 def finish_failed(rt: Runtime, task_id: str, owner: str, message: str) -> None:
     with rt.db.transaction() as session:
         task_rows.update_owned(

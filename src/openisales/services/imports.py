@@ -139,8 +139,11 @@ def _time_text(moment: datetime | None) -> str:
     )
 
 
-def to_dict(task: ImportTask) -> dict[str, Any]:
-    """A DataImportTask as queryDataImportTask returns it, with openisales' extensions."""
+def to_dict(task: ImportTask, live_progress: int | None = None) -> dict[str, Any]:
+    """A DataImportTask as queryDataImportTask returns it, with openisales' extensions.
+
+    ``live_progress`` is the running import's processed count when this process knows it.
+    """
     return {
         "id": task.task_id,
         "beginTime": _time_text(task.begin_time),
@@ -156,7 +159,7 @@ def to_dict(task: ImportTask) -> dict[str, Any]:
         "filePath": task.file_path or "",
         "serverId": task.server_id,
         "totalNum": task.total_num,
-        "processedNum": task.processed_num,
+        "processedNum": max(task.processed_num, live_progress or 0),
         "scheduledTime": _time_text(task.scheduled_at),
         "scheduleId": task.schedule_id or "",
         "createTime": _time_text(task.created_at),

@@ -21,6 +21,9 @@ class Runtime:
     db: Database
     box: SecretBox
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Rows processed by imports running in this process, while their counts are not yet
+    # committed (see import_run.live_progress_reporter).
+    live_progress: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:

@@ -56,7 +56,8 @@ def query_data_import_task(
         tasks, total = imports.page(
             session, vdn, campaignId, body.offset, body.limit, body.import_task_ids
         )
-        return ok(result=[imports.to_dict(task) for task in tasks], count=total)
+        live = rt.live_progress
+        return ok(result=[imports.to_dict(t, live.get(t.task_id)) for t in tasks], count=total)
 
 
 @router.get("/importTasks/{importTaskId}/failures", response_class=StreamingResponse)
