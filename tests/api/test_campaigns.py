@@ -508,3 +508,22 @@ def test_duplicate_name_that_slips_past_the_check_is_still_already_exists(
     assert_code(isales.modify_campaign(second, name="first"), "0200109")
     monkeypatch.undo()
     assert _names(isales.list_campaigns()) == ["first", "second"]
+
+
+def test_campaign_ids_are_never_reused_after_a_delete(isales: ISalesClient) -> None:
+    def create(name: str) -> int:
+        answer = isales.create_campaign(
+            name=name,
+            deviceType=2,
+            strBeginTime="2099-01-01 00:00:00",
+            strEndTime="2099-12-31 00:00:00",
+        )
+        assert answer["resultCode"] == "0200000", answer
+        return int(answer["returnObject"]["id"])
+
+    first = create("first")
+    assert isales.pause_campaign(first)["resultCode"] == "0200000"
+    assert isales.delete_campaign(first)["resultCode"] == "0200000"
+    second = create("second")
+    assert second == first + 1
+    assert isales.get_campaign(first)["resultCode"] == "0200007"

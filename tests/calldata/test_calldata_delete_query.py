@@ -270,17 +270,7 @@ def test_record_list_pages_and_filters(
     refused(records(isales, 99), CAMPAIGN_NOT_FOUND)
 
 
-def test_data_ids_are_never_reused_after_a_delete(
-    api: Api, isales: ISalesClient, campaign: int, request: pytest.FixtureRequest
-) -> None:
-    request.applymarker(
-        pytest.mark.xfail(
-            api.rt.db.is_sqlite,
-            reason="call_data.data_id is a plain SQLite rowid: deleting the newest record frees "
-            "its id for the next insert (needs AUTOINCREMENT on the table)",
-            strict=True,
-        )
-    )
+def test_data_ids_are_never_reused_after_a_delete(isales: ISalesClient, campaign: int) -> None:
     [first] = data_ids(add_v1(isales, campaign, {"called": "1"}))
     assert deleted(delete(isales, campaign, called="1", archiveHistory=1)) == 1
     [second] = data_ids(add_v1(isales, campaign, {"called": "2"}))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from openisales.storage.models import Campaign
+from openisales.storage.models import Campaign, Tenant
 
 
 def get(session: Session, vdn_id: int, campaign_id: int) -> Campaign | None:
@@ -32,10 +32,14 @@ def name_taken(session: Session, vdn_id: int, name: str, except_pk: int | None =
 
 
 def next_campaign_id(session: Session, vdn_id: int) -> int:
-    current = session.scalar(
-        select(func.max(Campaign.campaign_id)).where(Campaign.vdn_id == vdn_id)
-    )
-    return (current or 0) + 1
+    """Take the tenant's next campaign id (atomic; a deleted campaign's id is never reused)."""
+    taken = session.execute(
+        update(Tenant)
+        .where(Tenant.vdn_id == vdn_id)
+        .values(last_campaign_id=Tenant.last_campaign_id + 1)
+        .returning(Tenant.last_campaign_id)
+    ).scalar_one()
+    return int(taken)
 
 
 def status_condition(status: int, now: datetime) -> ColumnElement[bool]:

@@ -47,6 +47,8 @@ class Tenant(Base):
     access_key: Mapped[str] = mapped_column(String(64), unique=True)
     secret_key_enc: Mapped[bytes] = mapped_column(LargeBinary)
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The last campaign id given out: ids are never reused, even after a delete.
+    last_campaign_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -178,6 +180,8 @@ class CallData(Base):
     __table_args__ = (
         UniqueConstraint("campaign_pk", "session_id", "called_key", name="uq_call_data_identity"),
         Index("ix_call_data_task", "import_task_id"),
+        # A deleted record's dataId is never handed to a new one (SQLite reuses the top rowid).
+        {"sqlite_autoincrement": True},
     )
 
     data_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("access_key", sa.String(length=64), nullable=False),
         sa.Column("secret_key_enc", sa.LargeBinary(), nullable=False),
         sa.Column("time_zone", sa.String(length=64), nullable=False),
+        sa.Column("last_campaign_id", sa.Integer(), server_default="0", nullable=False),
         sa.Column("created_at", openisales.storage.types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("vdn_id", name=op.f("pk_tenants")),
         sa.UniqueConstraint("access_key", name=op.f("uq_tenants_access_key")),
@@ -154,6 +155,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "campaign_pk", "session_id", "called_key", name="uq_call_data_identity"
         ),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("call_data", schema=None) as batch_op:
         batch_op.create_index("ix_call_data_task", ["import_task_id"], unique=False)
