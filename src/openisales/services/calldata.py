@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from openisales.domain.cells import Cell
 from openisales.domain.template import FIELDS, ColumnMap
-from openisales.domain.validation import CalledNumber, CallRecord, RowError, validate_row
+from openisales.domain.validation import CallRecord, RowError, validate_row
 from openisales.errors import (
     ConflictError,
     NotFoundError,
@@ -33,8 +33,8 @@ from openisales.errors import (
     StateError,
 )
 from openisales.services import campaigns
-from openisales.services.calldata_import import INTELLIGENT_IVR, called_key
-from openisales.services.campaigns import CampaignStatus
+from openisales.services.calldata_rows import called_json, called_key
+from openisales.services.campaigns import INTELLIGENT_IVR, CampaignStatus
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage import tenants as tenant_rows
@@ -241,7 +241,7 @@ def _row(
         "campaign_pk": campaign_pk,
         "session_id": record.session_id,
         "called_key": called_key(record),
-        "called": called_json(record.called),
+        "called": called_json(record),
         "caller": record.caller,
         "custom_field": record.custom_field,
         "recycle_time": record.recycle_time,
@@ -253,22 +253,6 @@ def _row(
         "row_number": None,
         "created_at": now,
     }
-
-
-def called_json(numbers: Sequence[CalledNumber]) -> str:
-    """The stored form of ``called``, as the file import writes it."""
-    return json.dumps(
-        [
-            {
-                "calledNo": n.called_no,
-                "delayTime": n.delay_time,
-                **({"type": n.type} if n.type is not None else {}),
-            }
-            for n in numbers
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
 
 
 # --- delete ---------------------------------------------------------------------------------

@@ -18,10 +18,9 @@ from openisales.services.calldata_rows import (
     FileRejected,
     Header,
     RowSpec,
-    called_json,
-    called_key,
     stream,
 )
+from openisales.services.campaigns import INTELLIGENT_IVR
 from openisales.services.import_run import (
     TaskContext,
     TaskFailed,
@@ -37,11 +36,8 @@ from openisales.storage import campaigns as campaign_rows
 from openisales.storage import import_tasks as task_rows
 from openisales.storage.bulk import load_records
 
-INTELLIGENT_IVR = 1
-# calldata_rows.Produced rows: the identity (sessionId, called_key) and the status.
+# Positions in the rows calldata_rows produces: the identity (sessionId, called_key), the status.
 SESSION_ID, CALLED_KEY, STATUS = 1, 2, 9
-
-__all__ = ["called_json", "called_key", "import_calldata_file"]
 
 
 @importer("calldata")

@@ -28,7 +28,8 @@ DEVICE_TYPES = {
     5: "preview",
     6: "preempted",
 }
-IVR_DEVICE_TYPES = frozenset({1, 3})
+INTELLIGENT_IVR = 1  # its callData must be JSON: the IVR flow parses it
+IVR_DEVICE_TYPES = frozenset({INTELLIGENT_IVR, 3})
 PREVIEW = 5
 TIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
