@@ -18,7 +18,6 @@ from openisales.services import tenants
 from openisales.services.runtime import Runtime
 from openisales.services.tenants import Credentials
 from openisales.settings import Settings
-from openisales.storage import tenants as tenant_rows
 from tests.conftest import Api, Clock
 
 BASE = "/rest/isales/v1/openapi/campaigns/12"
@@ -554,11 +553,9 @@ def test_replay_is_refused_for_as_long_as_the_timestamp_is_acceptable(
     )
     assert api.http.send(request).json()["resultCode"] == "0200007"
     clock.advance(minutes=20)
-    with api.rt.db.transaction() as session:
-        tenant_rows.forget_expired_signatures(session, clock.now)
+    api.rt.replay.forget_expired(clock.now)
     assert_failure(api.http.send(request), 401, "0200101")
     clock.advance(minutes=10)  # now outside the window altogether
-    with api.rt.db.transaction() as session:
-        assert tenant_rows.forget_expired_signatures(session, clock.now) == 1
+    assert api.rt.replay.forget_expired(clock.now) == 1
     body = assert_failure(api.http.send(request), 401, "0200101")
     assert "window" in body["resultDesc"]

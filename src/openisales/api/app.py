@@ -61,8 +61,10 @@ def _authenticator(rt: Runtime) -> Authenticator:
     skew = timedelta(seconds=rt.settings.signature_skew_seconds)
 
     def check(request: SignedRequest) -> int:
-        with rt.db.transaction() as session:
-            return authentication.authenticate(session, rt.box, request, now=rt.clock(), skew=skew)
+        with rt.db.read() as session:
+            return authentication.authenticate(
+                session, rt.box, request, now=rt.clock(), skew=skew, remember=rt.replay.remember
+            )
 
     async def authenticate(request: SignedRequest) -> int:
         return await run_in_threadpool(check, request)

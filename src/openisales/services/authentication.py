@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,8 +32,12 @@ def authenticate(
     *,
     now: datetime,
     skew: timedelta,
+    remember: Callable[[str, datetime], bool],
 ) -> int:
-    """The vdnId of the key that signed ``request``; AuthenticationError when anything is off."""
+    """The vdnId of the key that signed ``request``; AuthenticationError when anything is off.
+
+    ``remember`` records a mutating request's signature and says False for one seen before.
+    """
     header = _parse(request.headers.get("authorization"))
     signed_at = _check_clock(header.timestamp, now, skew)
     tenant = tenant_rows.get_by_access_key(session, header.access_key)
@@ -52,8 +56,8 @@ def authenticate(
         raise AuthenticationError("signature does not match the request")
     # Remember the signature for as long as its timestamp would pass the clock check: up to
     # ``skew`` after the later of now and the signing time (a client clock may run ahead).
-    if request.method in MUTATING_METHODS and not tenant_rows.remember_signature(
-        session, header.signature, max(now, signed_at) + skew
+    if request.method in MUTATING_METHODS and not remember(
+        header.signature, max(now, signed_at) + skew
     ):
         raise AuthenticationError("replayed request: this signature was already used")
     return tenant.vdn_id

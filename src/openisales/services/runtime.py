@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from openisales.settings import Settings
 from openisales.storage.crypto import SecretBox, load_or_create_master_key
 from openisales.storage.db import Database
+from openisales.storage.replay import ReplayGuard
 
 
 def utc_now() -> datetime:
@@ -20,6 +21,7 @@ class Runtime:
     settings: Settings
     db: Database
     box: SecretBox
+    replay: ReplayGuard
     clock: Callable[[], datetime] = field(default=utc_now)
     # Rows processed by imports running in this process, while their counts are not yet
     # committed (see import_run.live_progress_reporter).
@@ -29,7 +31,9 @@ class Runtime:
     def from_settings(cls, settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         key = load_or_create_master_key(settings.data_dir, settings.master_key)
-        return cls(settings, Database(settings.sqlalchemy_url), SecretBox(key), clock)
+        db = Database(settings.sqlalchemy_url)
+        return cls(settings, db, SecretBox(key), ReplayGuard(db, settings.data_dir), clock)
 
     def close(self) -> None:
+        self.replay.close()
         self.db.dispose()

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+READ_ONLY = "openisales_read_only"
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -34,9 +35,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy timeout
-    # instead of failing with "database is locked" when a reader upgrades to a writer.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writer's BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
+    # timeout instead of failing with "database is locked" when a reader upgrades to a writer.
+    # A reader's plain BEGIN never waits: in WAL mode it reads the last committed state while an
+    # import holds the write lock.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -46,6 +52,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -55,6 +64,12 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session whose work commits when the block ends and rolls back when it raises."""
         with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries: on SQLite it never waits for a writer (nothing to commit)."""
+        with self.read_sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

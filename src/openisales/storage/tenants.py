@@ -1,14 +1,11 @@
-"""Tenant and replay-guard queries."""
+"""Tenant queries."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openisales.storage.models import SeenSignature, Tenant
+from openisales.storage.models import Tenant
 
 
 def get(session: Session, vdn_id: int) -> Tenant | None:
@@ -26,18 +23,3 @@ def list_all(session: Session) -> list[Tenant]:
 def add(session: Session, tenant: Tenant) -> None:
     session.add(tenant)
     session.flush()
-
-
-def remember_signature(session: Session, signature: str, expires_at: datetime) -> bool:
-    """Record a mutating request's signature; False when it was seen before (a replay)."""
-    try:
-        with session.begin_nested():
-            session.add(SeenSignature(signature=signature, expires_at=expires_at))
-    except IntegrityError:
-        return False
-    return True
-
-
-def forget_expired_signatures(session: Session, now: datetime) -> int:
-    result = session.execute(delete(SeenSignature).where(SeenSignature.expires_at < now))
-    return int(getattr(result, "rowcount", 0) or 0)

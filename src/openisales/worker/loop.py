@@ -13,7 +13,6 @@ from openisales.services import schedules
 from openisales.services.importers import run_task
 from openisales.services.runtime import Runtime
 from openisales.storage import import_tasks as task_rows
-from openisales.storage import tenants as tenant_rows
 
 log = logging.getLogger("openisales.worker")
 HOUSEKEEPING_EVERY_SECONDS = 60.0
@@ -112,5 +111,4 @@ class Worker:
         if now.timestamp() - self._last_housekeeping < HOUSEKEEPING_EVERY_SECONDS:
             return
         self._last_housekeeping = now.timestamp()
-        with self.rt.db.transaction() as session:
-            tenant_rows.forget_expired_signatures(session, now)
+        self.rt.replay.forget_expired(now)

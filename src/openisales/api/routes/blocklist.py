@@ -75,7 +75,7 @@ def query_numbers(
 ) -> dict[str, Any]:
     body = body or QueryBlocklistRequest()
     now = rt.clock()
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         page = blocklist.query(session, vdn, body.blocklist, body.offset, body.limit)
         return ok(
             result=[blocklist.to_dict(entry, page.zone, now) for entry in page.entries],
@@ -104,7 +104,7 @@ def query_data_import_task(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         tasks, total = blocklist.import_tasks(
             session, vdn, body.offset, body.limit, body.import_task_ids
         )

@@ -103,7 +103,7 @@ def query_one(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         record = calldata.get(session, vdn, campaignId, dataId)
         return ok(data=calldata.to_dict(record))
 
@@ -120,7 +120,7 @@ def list_records(
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
     """Extension: a page of the campaign's records, oldest first, with the total."""
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         records, total = calldata.page(
             session,
             vdn,
@@ -142,6 +142,6 @@ def statistics(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         details = calldata.statistics(session, vdn, campaignId, batchId or None, rt.clock())
     return ok(countDetail=details)

@@ -62,7 +62,7 @@ def list_campaigns(
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
     now = rt.clock()
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         rows, total = campaigns.page(
             session,
             vdn,
@@ -91,7 +91,7 @@ def get_campaign(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         return ok(
             returnObject=campaigns.to_dict(campaigns.get(session, vdn, campaignId), rt.clock())
         )

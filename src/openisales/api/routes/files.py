@@ -57,7 +57,7 @@ def query_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         servers, total = file_servers.page(session, vdn, body.offset, body.limit)
         return ok(server=[_public(s) for s in servers], total=total)
 

@@ -52,7 +52,7 @@ def query_data_import_task(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         tasks, total = imports.page(
             session, vdn, campaignId, body.offset, body.limit, body.import_task_ids
         )
@@ -70,7 +70,7 @@ def download_failures(
 ) -> StreamingResponse:
     """Every rejected row of the task: row number, column, code, message, then its original cells."""
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, dir=str(rt.settings.data_dir))  # noqa: SIM115 - closed by _chunks once streamed
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         task = imports.get_task(session, vdn, importTaskId)
         rows = (
             (f.row_number, f.column_name, f.code, f.rule, f.message, f.cells)

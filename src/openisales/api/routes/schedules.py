@@ -23,7 +23,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 def _page(
     rt: Runtime, vdn: int, kind: str, campaign_id: int | None, offset: int, limit: int
 ) -> dict[str, Any]:
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         campaign_pk = (
             campaigns.get(session, vdn, campaign_id).pk if campaign_id is not None else None
         )
