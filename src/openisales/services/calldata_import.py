@@ -97,6 +97,7 @@ def _write(
             black += sum(1 for row in rows if row[STATUS] == BLOCKED)
             failures.extend(chunk.failures)
             total, failed_rows = chunk.total, chunk.failed_rows
+            context.timings["validate"] = round(chunk.validate_seconds, 3)
             report(total)
         with stage(context, "write"):
             task_rows.add_failures(session, context.task_id, _numbered(failures))
