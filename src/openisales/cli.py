@@ -137,6 +137,7 @@ def _worker_lifespan(rt: Runtime) -> object:
             yield
         finally:
             stop.set()
+            rt.work_available.set()  # wake it if idle
             thread.join(timeout=10)
 
     return lifespan
@@ -160,6 +161,10 @@ def serve(
     rt = Runtime.from_settings(settings)
     _ensure_schema(rt)
     background = None if no_worker else _worker_lifespan(rt)
+    if not no_worker:
+        # The embedded worker's import loops hold the GIL for long stretches; a short switch
+        # interval keeps the API's answers quick meanwhile (queryDataImportTask p99).
+        sys.setswitchinterval(0.001)
     api = create_app(rt, background=background)  # type: ignore[arg-type]
     uvicorn.run(api, host=host or settings.host, port=port or settings.port, log_level="info")
     rt.close()

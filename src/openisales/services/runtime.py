@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +27,9 @@ class Runtime:
     # Rows processed by imports running in this process, while their counts are not yet
     # committed (see import_run.live_progress_reporter).
     live_progress: dict[str, int] = field(default_factory=dict)
+    # Set when a task is queued in this process: an idle embedded worker starts at once instead
+    # of at its next poll.
+    work_available: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:

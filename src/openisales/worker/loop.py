@@ -86,11 +86,16 @@ class Worker:
             try:
                 self._housekeeping()
                 if not self.run_once():
-                    stop.wait(self.rt.settings.worker_poll_seconds)
+                    self._idle()
             except Exception:
                 log.exception("worker %s: error in the claim loop; retrying", self.worker_id)
                 stop.wait(self.rt.settings.worker_poll_seconds)
         log.info("worker %s stopped", self.worker_id)
+
+    def _idle(self) -> None:
+        """Wait for the next poll, or less when this process queues a task (or stops)."""
+        if self.rt.work_available.wait(self.rt.settings.worker_poll_seconds):
+            self.rt.work_available.clear()
 
     def _give_up(self, task_id: str, attempts: int) -> None:
         # A task whose workers keep dying (killed, out of memory) must not loop for ever.

@@ -94,7 +94,9 @@ def upload_file_server(
     request = ImportRequest(body.server_id, body.file_path, body.file_name, body.hour, body.minute)
     with rt.db.transaction() as session:
         task = blocklist.submit_file(session, vdn, request, rt.clock())
-        return ok(importTaskId=task.task_id)
+    rt.work_available.set()  # committed: wake an idle worker of this process
+    extra = {"scheduleId": task.schedule_id} if task.schedule_id else {}
+    return ok(importTaskId=task.task_id, **extra)
 
 
 @router.post(V1 + "/blackfile/queryDataImportTask")

@@ -40,8 +40,9 @@ def upload_file_server(
     request = ImportRequest(body.server_id, body.file_path, body.file_name, body.hour, body.minute)
     with rt.db.transaction() as session:
         task = imports.submit(session, vdn, campaignId, request, rt.clock())
-        extra = {"scheduleId": task.schedule_id} if task.schedule_id else {}
-        return ok(ACCEPTED, importTaskId=task.task_id, **extra)
+    rt.work_available.set()  # committed: wake an idle worker of this process
+    extra = {"scheduleId": task.schedule_id} if task.schedule_id else {}
+    return ok(ACCEPTED, importTaskId=task.task_id, **extra)
 
 
 @router.post("/queryDataImportTask/{campaignId}")
