@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -150,14 +151,34 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Listen port (default OPENISALES_PORT).")] = None,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Serve the API only.")] = False,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="PEM certificate for HTTPS (default OPENISALES_TLS_CERT).")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(help="PEM private key for HTTPS (default OPENISALES_TLS_KEY).")
+    ] = None,
+    insecure_http: Annotated[
+        bool,
+        typer.Option("--insecure-http", help="Allow plain HTTP on a non-loopback address."),
+    ] = False,
 ) -> None:
     """Serve the API, with an import worker in the same process unless --no-worker."""
     import uvicorn
 
+    from openisales import transport
     from openisales.api.app import create_app
 
-    _configure_logging()
     settings = Settings()
+    listen_host = host or settings.host
+    cert, key = tls_cert or settings.tls_cert, tls_key or settings.tls_key
+    try:
+        tls = transport.check_tls_files(cert, key)
+        transport.check_listen(
+            listen_host, tls=tls, insecure_http=insecure_http or settings.insecure_http
+        )
+    except transport.TransportConfigError as exc:
+        _die(str(exc))
+    _configure_logging()
     rt = Runtime.from_settings(settings)
     _ensure_schema(rt)
     background = None if no_worker else _worker_lifespan(rt)
@@ -166,7 +187,17 @@ def serve(
         # interval keeps the API's answers quick meanwhile (queryDataImportTask p99).
         sys.setswitchinterval(0.001)
     api = create_app(rt, background=background)  # type: ignore[arg-type]
-    uvicorn.run(api, host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        api,
+        host=listen_host,
+        port=port or settings.port,
+        log_level="info",
+        http=transport.http_protocol(settings.request_read_timeout_seconds),
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        ssl_certfile=cert if tls else None,
+        ssl_keyfile=key if tls else None,
+        ssl_context_factory=transport.tls_1_2_minimum if tls else None,
+    )
     rt.close()
 
 

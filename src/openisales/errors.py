@@ -43,6 +43,7 @@ class ResultCode:
     PATH_NOT_FOUND = "0200104"
     METHOD_NOT_ALLOWED = "0200105"
     UNSUPPORTED_MEDIA_TYPE = "0200115"
+    REQUEST_TIMEOUT = "0200116"
     BODY_TOO_LARGE = "0200113"
     ALREADY_EXISTS = "0200109"
     WRONG_STATE = "0200110"
@@ -77,6 +78,7 @@ DESCRIPTIONS: dict[str, str] = {
     ResultCode.METHOD_NOT_ALLOWED: "The interface does not support this method.",
     ResultCode.UNSUPPORTED_MEDIA_TYPE: "Content-Type must be application/json; charset=UTF-8.",
     ResultCode.BODY_TOO_LARGE: "The request body is too large.",
+    ResultCode.REQUEST_TIMEOUT: "The request body did not arrive in time.",
     ResultCode.ALREADY_EXISTS: "The object already exists.",
     ResultCode.WRONG_STATE: "The object's state does not allow this operation.",
     ResultCode.IMPORT_TASK_NOT_FOUND: "The import task does not exist.",

@@ -21,6 +21,19 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    tls_cert: Path | None = Field(default=None, description="PEM certificate (chain) for HTTPS.")
+    tls_key: Path | None = Field(default=None, description="PEM private key for HTTPS.")
+    insecure_http: bool = Field(
+        default=False, description="Allow plain HTTP on a non-loopback address."
+    )
+    request_read_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Time a client has for its request headers, and for its body: else 408.",
+    )
+    keep_alive_timeout_seconds: int = Field(
+        default=5, ge=1, description="An idle keep-alive connection is closed after this."
+    )
     signature_skew_seconds: int = Field(
         default=15 * 60, ge=1, description="Allowed clock difference of a signed request."
     )

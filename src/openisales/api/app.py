@@ -50,6 +50,7 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
         SignedRequestMiddleware,
         authenticate=_authenticator(rt),
         max_body_bytes=rt.settings.max_body_bytes,
+        read_timeout=rt.settings.request_read_timeout_seconds,
     )
     routers = (system, files, imports, schedules, calldata, blocklist, campaigns)
     for module in routers:  # campaigns last: its /{campaignId} paths must not shadow the others

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openisales.api.envelope import failure
@@ -25,10 +26,18 @@ Authenticator = Callable[[SignedRequest], Awaitable[int]]
 
 
 class SignedRequestMiddleware:
-    def __init__(self, app: ASGIApp, *, authenticate: Authenticator, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        authenticate: Authenticator,
+        max_body_bytes: int,
+        read_timeout: float = 30.0,
+    ) -> None:
         self.app = app
         self.authenticate = authenticate
         self.max_body_bytes = max_body_bytes
+        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(ISALES_PREFIX):
@@ -41,7 +50,10 @@ class SignedRequestMiddleware:
             _check_content_type(request)
             _check_tenant(scope["path"], vdn_id)
         except ISalesError as exc:
-            await failure(exc.code, exc.message, status=exc.http_status)(scope, receive, send)
+            response = failure(exc.code, exc.message, status=exc.http_status)
+            if isinstance(exc, _RequestTimeout):
+                response.headers["connection"] = "close"  # the rest of the body is not awaited
+            await response(scope, receive, send)
             return
         scope.setdefault("state", {})["vdn_id"] = vdn_id
         await self.app(scope, _replay(body, receive), send)
@@ -50,6 +62,17 @@ class SignedRequestMiddleware:
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise _too_large(self.max_body_bytes)
+        # One deadline for the whole body: a client dribbling or withholding it (slowloris)
+        # must not hold a connection and a worker slot for ever.
+        try:
+            with anyio.fail_after(self.read_timeout):
+                return await self._receive_body(receive)
+        except TimeoutError:
+            raise _RequestTimeout(
+                f"the request body did not arrive within {self.read_timeout:g} seconds"
+            ) from None
+
+    async def _receive_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -69,6 +92,11 @@ class SignedRequestMiddleware:
 class _BodyTooLarge(ISalesError):
     default_code = ResultCode.BODY_TOO_LARGE
     http_status = 413
+
+
+class _RequestTimeout(ISalesError):
+    default_code = ResultCode.REQUEST_TIMEOUT
+    http_status = 408
 
 
 class _UnsupportedMediaType(ISalesError):

@@ -1,0 +1,167 @@
+"""What ``serve`` needs of the transport: TLS files checked up front, loopback, slow clients.
+
+Everything here runs before the server listens (the checks) or inside uvicorn's HTTP protocol
+(the header deadline), so a misconfiguration is a one-line error and never a half-started server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import ssl
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+MIN_TLS_VERSION = ssl.TLSVersion.TLSv1_2
+MAX_HEADER_BYTES = 64 * 1024
+"""Request line plus headers of one request; more is answered 431 and the connection closed."""
+
+_REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+_HEADERS_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+    b"content-length: 0\r\nconnection: close\r\n\r\n"
+)
+
+
+class TransportConfigError(ValueError):
+    """The TLS or listen settings cannot be served; the message says why in one line."""
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost``, 127.0.0.0/8 and ::1; anything else (names included) may be reachable."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_listen(host: str, *, tls: bool, insecure_http: bool) -> None:
+    """Plain HTTP only on loopback, unless the operator says so."""
+    if tls or insecure_http or is_loopback(host):
+        return
+    raise TransportConfigError(
+        f"refusing to serve plain HTTP on non-loopback address {host!r}: "
+        "give --tls-cert and --tls-key, or --insecure-http to allow it"
+    )
+
+
+def check_tls_files(cert: Path | None, key: Path | None) -> bool:
+    """Whether TLS is configured; raises when only one file is given or the pair cannot serve."""
+    if cert is None and key is None:
+        return False
+    if cert is None or key is None:
+        raise TransportConfigError("--tls-cert and --tls-key must be given together")
+    cert_pem = _read(cert, "certificate")
+    key_pem = _read(key, "key")
+    try:
+        certificate = x509.load_pem_x509_certificate(cert_pem)
+    except ValueError as exc:
+        raise TransportConfigError(f"TLS certificate {cert} is not a PEM certificate") from exc
+    try:
+        private_key = serialization.load_pem_private_key(key_pem, password=None)
+    except TypeError as exc:
+        raise TransportConfigError(
+            f"TLS key {key} is encrypted; give an unencrypted PEM key"
+        ) from exc
+    except ValueError as exc:
+        raise TransportConfigError(f"TLS key {key} is not a PEM private key") from exc
+    except Exception as exc:  # unsupported key types
+        raise TransportConfigError(f"TLS key {key} cannot be used: {exc}") from exc
+    if certificate.public_key() != private_key.public_key():
+        raise TransportConfigError(f"TLS key {key} does not match the certificate {cert}")
+    try:
+        server_context(cert, key)
+    except ssl.SSLError as exc:
+        reason = exc.reason or str(exc)
+        raise TransportConfigError(f"TLS certificate {cert} and key {key}: {reason}") from exc
+    return True
+
+
+def server_context(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = MIN_TLS_VERSION
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def tls_1_2_minimum(
+    _config: Config, default_factory: Callable[[], ssl.SSLContext]
+) -> ssl.SSLContext:
+    """uvicorn's ``ssl_context_factory``: its context from the files, TLS 1.2 at least."""
+    context = default_factory()
+    context.minimum_version = MIN_TLS_VERSION
+    return context
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise TransportConfigError(
+            f"cannot read TLS {what} file {path}: {exc.strerror or exc}"
+        ) from exc
+
+
+def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's httptools protocol with a deadline on request line and headers.
+
+    uvicorn times out idle keep-alive connections, but not a client that opens a connection
+    and dribbles its headers (slowloris); the body is covered by the signed-request middleware.
+    """
+
+    class HeaderDeadlineProtocol(HttpToolsProtocol):
+        _deadline: asyncio.TimerHandle | None = None
+        _header_bytes = 0
+        _chunk = 0
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            self._chunk = len(data)
+            if self._deadline is not None:
+                self._header_bytes += len(data)
+            super().data_received(data)
+            if self._deadline is not None and self._header_bytes > MAX_HEADER_BYTES:
+                self._refuse(_HEADERS_TOO_LARGE)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            if self._deadline is None:
+                self._arm()
+                self._header_bytes = self._chunk
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._header_bytes = 0
+            self._deadline = self.loop.call_later(header_timeout, self._refuse, _REQUEST_TIMEOUT)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _refuse(self, answer: bytes) -> None:
+            self._disarm()
+            if not self.transport.is_closing():
+                self.transport.write(answer)
+                self.transport.close()
+
+    return HeaderDeadlineProtocol
