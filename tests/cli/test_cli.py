@@ -200,9 +200,14 @@ def _signed_request(keys: dict[str, Any], now_text: str) -> SignedRequest:
 
 
 def _authenticate(rt: Runtime, request: SignedRequest) -> int:
-    with rt.db.transaction() as session:
+    with rt.db.read() as session:
         return authentication.authenticate(
-            session, rt.box, request, now=rt.clock(), skew=timedelta(minutes=15)
+            session,
+            rt.box,
+            request,
+            now=rt.clock(),
+            skew=timedelta(minutes=15),
+            remember=rt.replay.remember,
         )
 
 
