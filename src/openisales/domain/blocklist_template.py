@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from types import MappingProxyType
 
-from openisales.domain.cells import Cell, cell_text, column_letter, number_digits, round_to_second
+from openisales.domain.cells import Cell, cell_text, number_digits, round_to_second
 from openisales.domain.records import (
     EMPTY,
     INTEGER_TEXT,
@@ -38,7 +38,7 @@ from openisales.domain.records import (
     too_long,
     wrong_cell,
 )
-from openisales.domain.template import TemplateError
+from openisales.domain.template import TemplateError, locate_columns
 
 COMBINATION = "02000009"
 NUMBER_MAX = 24
@@ -126,25 +126,10 @@ def field_for_header(cell: Cell) -> str | None:
 
 def map_blocklist_header(header: Sequence[Cell]) -> BlocklistColumns:
     """Map a header row to template fields; raise ``TemplateError`` if it cannot be used."""
-    texts = tuple(cell_text(cell) for cell in header)
-    found: dict[str, list[int]] = {}
-    for index, cell in enumerate(header):
-        name = field_for_header(cell)
-        if name is not None:
-            found.setdefault(name, []).append(index)
-    duplicates = [
-        f'"{name}" (columns {", ".join(column_letter(i) for i in where)})'
-        for name, where in found.items()
-        if len(where) > 1
-    ]
-    if duplicates:
-        raise TemplateError(
-            f"The header row names the same field more than once: {'; '.join(duplicates)}. "
-            "Keep one column per field."
-        )
-    if "number" not in found:
+    indexes, texts = locate_columns(header, field_for_header)
+    if "number" not in indexes:
         raise TemplateError(_no_number_message(texts))
-    return BlocklistColumns({name: where[0] for name, where in found.items()}, texts)
+    return BlocklistColumns(indexes, texts)
 
 
 def _no_number_message(texts: tuple[str, ...]) -> str:

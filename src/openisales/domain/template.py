@@ -9,7 +9,7 @@ not matter, surrounding whitespace and a byte-order mark are ignored, and so is 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -81,12 +81,18 @@ def field_for_header(cell: Cell) -> str | None:
     return _BY_LOWER.get(text.lower())
 
 
-def map_header(header: Sequence[Cell]) -> ColumnMap:
-    """Map a header row to template fields; raise ``TemplateError`` if it cannot be used."""
+def locate_columns(
+    header: Sequence[Cell], name_of: Callable[[Cell], str | None]
+) -> tuple[dict[str, int], tuple[str, ...]]:
+    """The column index of each field the header names, and the header as text.
+
+    ``name_of`` maps a header cell to its field (None for a column the template ignores).
+    A field named by two columns is a ``TemplateError``: which one is meant cannot be guessed.
+    """
     texts = tuple(cell_text(cell) for cell in header)
     found: dict[str, list[int]] = {}
     for index, cell in enumerate(header):
-        name = field_for_header(cell)
+        name = name_of(cell)
         if name is not None:
             found.setdefault(name, []).append(index)
     duplicates = [
@@ -99,9 +105,15 @@ def map_header(header: Sequence[Cell]) -> ColumnMap:
             f"The header row names the same field more than once: {'; '.join(duplicates)}. "
             "Keep one column per field."
         )
-    if "called" not in found:
+    return {name: where[0] for name, where in found.items()}, texts
+
+
+def map_header(header: Sequence[Cell]) -> ColumnMap:
+    """Map a header row to template fields; raise ``TemplateError`` if it cannot be used."""
+    indexes, texts = locate_columns(header, field_for_header)
+    if "called" not in indexes:
         raise TemplateError(_no_called_message(texts))
-    return ColumnMap({name: where[0] for name, where in found.items()}, texts)
+    return ColumnMap(indexes, texts)
 
 
 def _no_called_message(texts: tuple[str, ...]) -> str:
