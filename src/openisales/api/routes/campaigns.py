@@ -56,7 +56,7 @@ def list_campaigns(
     name: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[int | None, Query(ge=0, le=4)] = None,
     deviceType: Annotated[int | None, Query(ge=1, le=6)] = None,
-    curPage: Annotated[int, Query(ge=1)] = 1,
+    curPage: Annotated[int, Query(ge=1, le=10**7)] = 1,  # offset stays within 10**9
     rowsPerPage: Annotated[int, Query(ge=1, le=100)] = 10,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),

@@ -16,7 +16,7 @@ from openisales.storage import schedules as schedule_rows
 router = APIRouter(prefix=V1, tags=["import schedules"])
 VdnId = Annotated[int, Path(ge=1, le=9999)]
 CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=10**9)]  # the databases take no larger offset
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
