@@ -26,7 +26,6 @@ from types import MappingProxyType
 from openisales.domain.cells import Cell, cell_text, number_digits, round_to_second
 from openisales.domain.records import (
     EMPTY,
-    INTEGER_TEXT,
     INVALID_CHARS,
     LOST_DIGITS_TEXT,
     WRONG_TYPE,
@@ -34,6 +33,7 @@ from openisales.domain.records import (
     RowError,
     json_text,
     lost_digits,
+    parse_whole,
     show,
     too_long,
     wrong_cell,
@@ -300,48 +300,6 @@ def _timestamp_text(value: str, row: int, column: str, errors: list[RowError]) -
         )
     )
     return None
-
-
-def parse_whole(
-    value: Cell, row: int, column: str, errors: list[RowError], minimum: int, maximum: int
-) -> int | None:
-    """A whole number from ``minimum`` to ``maximum`` (number cell or digits); empty is None."""
-    number: int | None = None
-    if type(value) is int:
-        number = value
-    elif type(value) is float:
-        number = int(value) if value.is_integer() else None
-    elif type(value) is str:
-        text = value.strip()
-        if not text:
-            return None
-        number = int(text) if INTEGER_TEXT.fullmatch(text) else None
-    elif value is None:
-        return None
-    if number is None:
-        errors.append(
-            RowError(
-                row,
-                column,
-                WRONG_TYPE,
-                f"{column}.type",
-                f"{column} {show(json_text(value))} is not a whole number from {minimum} to "
-                f"{maximum}.",
-            )
-        )
-        return None
-    if not minimum <= number <= maximum:
-        errors.append(
-            RowError(
-                row,
-                column,
-                WRONG_VALUE,
-                f"{column}.range",
-                f"{column} {number} is out of range; it must be {minimum} to {maximum}.",
-            )
-        )
-        return None
-    return number
 
 
 def parse_period(value: Cell, row: int, column: str, errors: list[RowError]) -> str | None:

@@ -174,3 +174,45 @@ def wrong_cell(row: int, column: str, value: Cell, expected: str) -> RowError:
         f"{column}.cell_type",
         f"{column} is {kind} ({show(cell_text(value))}); expected {expected}.",
     )
+
+
+def parse_whole(
+    value: Cell, row: int, column: str, errors: list[RowError], minimum: int, maximum: int
+) -> int | None:
+    """A whole number from ``minimum`` to ``maximum`` (number cell or digits); empty is None."""
+    number: int | None = None
+    if type(value) is int:
+        number = value
+    elif type(value) is float:
+        number = int(value) if value.is_integer() else None
+    elif type(value) is str:
+        text = value.strip()
+        if not text:
+            return None
+        number = int(text) if INTEGER_TEXT.fullmatch(text) else None
+    elif value is None:
+        return None
+    if number is None:
+        errors.append(
+            RowError(
+                row,
+                column,
+                WRONG_TYPE,
+                f"{column}.type",
+                f"{column} {show(json_text(value))} is not a whole number from {minimum} to "
+                f"{maximum}.",
+            )
+        )
+        return None
+    if not minimum <= number <= maximum:
+        errors.append(
+            RowError(
+                row,
+                column,
+                WRONG_VALUE,
+                f"{column}.range",
+                f"{column} {number} is out of range; it must be {minimum} to {maximum}.",
+            )
+        )
+        return None
+    return number

@@ -35,7 +35,6 @@ from openisales.domain.records import (
     CALL_DATA_MAX,
     CALLER_MAX,
     CUSTOM_FIELD_MAX,
-    INTEGER_TEXT,
     LOST_DIGITS_TEXT,
     PRIORITY_MAX,
     PRIORITY_MIN,
@@ -45,8 +44,8 @@ from openisales.domain.records import (
     CalledNumber,
     CallRecord,
     RowError,
-    json_text,
     lost_digits,
+    parse_whole,
     show,
     too_long,
     wrong_cell,
@@ -230,39 +229,4 @@ def _recycle_time(value: Cell, row: int, errors: list[RowError]) -> datetime | N
 
 
 def _priority(value: Cell, row: int, errors: list[RowError]) -> int | None:
-    number: int | None = None
-    if type(value) is int:
-        number = value
-    elif type(value) is float:
-        number = int(value) if value.is_integer() else None
-    elif type(value) is str:
-        text = value.strip()
-        if not text:
-            return None
-        number = int(text) if INTEGER_TEXT.fullmatch(text) else None
-    elif value is None:
-        return None
-    if number is None:
-        errors.append(
-            RowError(
-                row,
-                "priority",
-                WRONG_TYPE,
-                "priority.type",
-                f"priority {show(json_text(value))} is not a whole number from "
-                f"{PRIORITY_MIN} to {PRIORITY_MAX}.",
-            )
-        )
-        return None
-    if not PRIORITY_MIN <= number <= PRIORITY_MAX:
-        errors.append(
-            RowError(
-                row,
-                "priority",
-                WRONG_VALUE,
-                "priority.range",
-                f"priority {number} is out of range; it must be {PRIORITY_MIN} to {PRIORITY_MAX}.",
-            )
-        )
-        return None
-    return number
+    return parse_whole(value, row, "priority", errors, PRIORITY_MIN, PRIORITY_MAX)

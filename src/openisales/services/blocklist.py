@@ -27,9 +27,8 @@ from openisales.domain.blocklist_template import (
     parse_expiry,
     parse_number,
     parse_period,
-    parse_whole,
 )
-from openisales.domain.records import RowError
+from openisales.domain.records import RowError, parse_whole
 from openisales.errors import ConflictError, NotFoundError, ParameterError, ResultCode
 from openisales.services.imports import ImportRequest, submit_file_import
 from openisales.storage import blocklist as blocklist_rows
