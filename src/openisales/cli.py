@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from rich.console import Console
 from rich.table import Table
 
+from openisales import logs
 from openisales.errors import ISalesError
 from openisales.services import tenants
 from openisales.services.runtime import Runtime
@@ -44,7 +45,7 @@ def _die(message: str, code: int = 2) -> NoReturn:
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure(Settings().log_format)
 
 
 @db_app.command("upgrade")
@@ -56,6 +57,12 @@ def db_upgrade() -> None:
     finally:
         rt.close()
     typer.echo("database schema is up to date")
+
+
+def _print_credentials(creds: tenants.Credentials) -> None:
+    """Exactly one JSON object on stdout: scripts read the keys from it."""
+    keys = {"vdnId": creds.vdn_id, "accessKey": creds.access_key, "secretKey": creds.secret_key}
+    typer.echo(json.dumps(keys))
 
 
 @tenant_app.command("create")
@@ -73,11 +80,7 @@ def tenant_create(
         _die(exc.message)
     finally:
         rt.close()
-    typer.echo(
-        json.dumps(
-            {"vdnId": creds.vdn_id, "accessKey": creds.access_key, "secretKey": creds.secret_key}
-        )
-    )
+    _print_credentials(creds)
 
 
 @tenant_app.command("rotate-key")
@@ -92,11 +95,7 @@ def tenant_rotate_key(vdn_id: Annotated[int, typer.Option("--vdn-id")]) -> None:
         _die(exc.message)
     finally:
         rt.close()
-    typer.echo(
-        json.dumps(
-            {"vdnId": creds.vdn_id, "accessKey": creds.access_key, "secretKey": creds.secret_key}
-        )
-    )
+    _print_credentials(creds)
 
 
 @tenant_app.command("list")
@@ -192,6 +191,7 @@ def serve(
         host=listen_host,
         port=port or settings.port,
         log_level="info",
+        log_config=None,  # keep the handlers of _configure_logging (JSON lines)
         http=transport.http_protocol(settings.request_read_timeout_seconds),
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
         ssl_certfile=cert if tls else None,
