@@ -32,6 +32,7 @@ LOST_DIGITS_TEXT = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
 """Text such as 1.38E+10: how Excel shows a long number, whose last digits are gone."""
 INTEGER_TEXT = re.compile(r"[+-]?\d+", re.ASCII)
 SHOW_CHARS = 40
+_MAX_INTEGER_CHARS = 100
 
 
 # The two record types below are frozen dataclasses with a hand-written __init__: the generated
@@ -189,7 +190,9 @@ def parse_whole(
         text = value.strip()
         if not text:
             return None
-        number = int(text) if INTEGER_TEXT.fullmatch(text) else None
+        # int() refuses thousands of digits; such a number is out of every range here anyway
+        fits = len(text) <= _MAX_INTEGER_CHARS and INTEGER_TEXT.fullmatch(text)
+        number = int(text) if fits else None
     elif value is None:
         return None
     if number is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import struct
 import zipfile
 from pathlib import Path
@@ -66,17 +67,26 @@ def _zip_format(path: Path, max_uncompressed_bytes: int) -> str:
                     if member.read(len(_ODS_MIMETYPE)) == _ODS_MIMETYPE:
                         return "ods"
     except _BROKEN_ZIP as exc:
-        raise ReadError(
-            ReadErrorKind.NOT_A_SPREADSHEET,
-            f'"{path.name}" is a damaged or incomplete workbook ({exc}); it may have been cut '
-            "short during the upload. Save it again from Excel and upload it again.",
-        ) from exc
+        raise _damaged(path, exc) from exc
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:  # a local read failure, not the file's fault
+            raise
+        # a corrupt member offset makes zipfile seek before the start of the file
+        raise _damaged(path, exc) from exc
     what = next((kind for part, kind in _NOT_SPREADSHEET_PARTS.items() if part in names), None)
     raise ReadError(
         ReadErrorKind.NOT_A_SPREADSHEET,
         f'"{path.name}" is a zip archive but not a spreadsheet'
         + (f" (it is {what})" if what else "")
         + "; upload an .xlsx, .xls, .ods or .csv file.",
+    )
+
+
+def _damaged(path: Path, exc: Exception) -> ReadError:
+    return ReadError(
+        ReadErrorKind.NOT_A_SPREADSHEET,
+        f'"{path.name}" is a damaged or incomplete workbook ({exc}); it may have been cut '
+        "short during the upload. Save it again from Excel and upload it again.",
     )
 
 
