@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from openisales.services.runtime import Runtime
@@ -98,6 +99,8 @@ def run_task(rt: Runtime, task: ImportTask, owner: str) -> None:
         log.warning("import task %s: will retry: %s", task.task_id, exc)
     except TaskFailed as exc:
         finish_failed(rt, task.task_id, owner, str(exc))
+    except OperationalError:  # the database restarted or went away: nothing was committed
+        _release_after_database_error(rt, task, owner)
     except Exception:
         log.exception("import task %s: unexpected error", task.task_id)
         finish_failed(
@@ -310,6 +313,34 @@ def live_progress_reporter(rt: Runtime, task_id: str, owner: str) -> Callable[[i
 
         return publish
     return progress_reporter(rt, task_id, owner)
+
+
+def _release_after_database_error(rt: Runtime, task: ImportTask, owner: str) -> None:
+    """Put a task whose run lost the database back in the queue, with backoff.
+
+    Nothing of the run was committed (the write is one transaction), so the task is retried,
+    never failed. When the database is still away the release fails too, and the task's lease
+    expires instead; either way another claim takes it up, within the bounded attempts.
+    """
+    log.warning("import task %s: database unavailable; will retry", task.task_id, exc_info=True)
+    delay = RETRY_BASE_SECONDS * 2 ** (task.attempts - 1)
+    try:
+        with rt.db.transaction() as session:
+            task_rows.update_owned(
+                session,
+                task.task_id,
+                owner,
+                status=task_rows.QUEUED,
+                lease_owner=None,
+                lease_expires_at=None,
+                not_before=rt.clock() + timedelta(seconds=delay),
+                err_msg=(
+                    f"attempt {task.attempts} failed, retrying in {delay:.0f} s: "
+                    "the database connection was lost"
+                ),
+            )
+    except OperationalError:
+        log.warning("import task %s: left for its lease to expire", task.task_id)
 
 
 def finish_failed(rt: Runtime, task_id: str, owner: str, message: str) -> None:
