@@ -49,3 +49,15 @@ def call_file(tag: str, rows: int, *, shared: bool = False) -> tuple[bytes, Expe
             previous = row  # only a valid row's copy counts as a repeat
     book.close()
     return out.getvalue(), Expected(rows, ok, invalid, repeat, shared)
+
+
+def padded_csv(rows: int, pad: int = 1000) -> tuple[bytes, Expected]:
+    """A CSV of about ``rows * pad`` bytes (long callData): every 7th row invalid, none repeated."""
+    padding = "x" * pad
+    lines = ["sessionId,called,callData"]
+    invalid = 0
+    for i in range(1, rows + 1):
+        number = "12AB" if i % 7 == 0 else str(13800000000 + i)
+        invalid += i % 7 == 0
+        lines.append(f"big-{i},{number},{padding}")
+    return ("\n".join(lines) + "\n").encode(), Expected(rows, rows - invalid, invalid, 0)

@@ -23,6 +23,7 @@ class Deployment:
     database_url: str
     data_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None  # default: the data directory
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
 
@@ -57,7 +58,7 @@ class Deployment:
 
     def _spawn(self, name: str, args: list[str], **extra: str) -> subprocess.Popen[bytes]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = self.data_dir / f"{name}-{len(self.logs)}.log"
+        log = (self.log_dir or self.data_dir) / f"{name}-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("wb") as out:
             process = subprocess.Popen(
