@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openisales import logs
+from openisales.client_cli import client_app
 from openisales.errors import ISalesError
 from openisales.services import tenants
 from openisales.services.runtime import Runtime
@@ -32,6 +33,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants (VDNs) and their access keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
+app.add_typer(client_app, name="client")
 log = logging.getLogger("openisales")
 
 

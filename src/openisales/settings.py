@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,10 @@ class Settings(BaseSettings):
     )
     keep_alive_timeout_seconds: int = Field(
         default=5, ge=1, description="An idle keep-alive connection is closed after this."
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="Log lines: json (one object per line), text, or auto (text on a terminal).",
     )
     signature_skew_seconds: int = Field(
         default=15 * 60, ge=1, description="Allowed clock difference of a signed request."

@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from openisales.api import errors
 from openisales.api.middleware import Authenticator, SignedRequestMiddleware
+from openisales.api.observability import ObservabilityMiddleware
+from openisales.api.observability import router as metrics_router
 from openisales.api.routes import (
     blocklist,
     calldata,
@@ -52,9 +54,11 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
         max_body_bytes=rt.settings.max_body_bytes,
         read_timeout=rt.settings.request_read_timeout_seconds,
     )
+    app.add_middleware(ObservabilityMiddleware)  # outermost: sees refused requests too
     routers = (system, files, imports, schedules, calldata, blocklist, campaigns)
     for module in routers:  # campaigns last: its /{campaignId} paths must not shadow the others
         app.include_router(module.router)
+    app.include_router(metrics_router)
     return app
 
 

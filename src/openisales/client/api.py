@@ -326,3 +326,84 @@ class ISalesClient:
         if not response.is_success:
             raise ISalesHTTPError(response.status_code, _json_object(response), response.content)
         return response.content
+
+    # -- import schedules (extension) ---------------------------------------------------------
+
+    def list_schedules(
+        self, campaign_id: int | str | None = None, offset: int = 0, limit: int = 100
+    ) -> dict[str, Any]:
+        """A campaign's daily imports, or the blocklist's when ``campaign_id`` is None."""
+        path = (
+            "/blackfile/schedules"
+            if campaign_id is None
+            else f"/calldatafile/schedules/{_segment(campaign_id)}"
+        )
+        return self.call("GET", path, params={"offset": offset, "limit": limit})
+
+    def cancel_schedule(self, schedule_id: str) -> dict[str, Any]:
+        """Stop a daily import."""
+        return self.call("POST", f"/importSchedules/{_segment(schedule_id)}/cancel")
+
+    # -- blocklist ----------------------------------------------------------------------------
+
+    def add_blocklist(
+        self,
+        numbers: list[str],
+        validity_expiration_time: str | None = None,
+        validity_time: int | None = None,
+        restrict_times: int | None = None,
+        restrict_period: str | None = None,
+    ) -> dict[str, Any]:
+        """Add numbers to the tenant's blocklist."""
+        body = _drop_none(
+            {
+                "blocklist": list(numbers),
+                "validityExpirationTime": validity_expiration_time,
+                "validityTime": validity_time,
+                "restrictTimes": restrict_times,
+                "restrictPeriod": restrict_period,
+            }
+        )
+        return self.call("POST", "/blocklist/add", json=body)
+
+    def delete_blocklist(self, number: str) -> dict[str, Any]:
+        """Remove one number from the blocklist."""
+        return self.call("POST", "/blocklist/delete", json={"blocklistNo": number})
+
+    def query_blocklist(
+        self, numbers: list[str] | None = None, offset: int = 0, limit: int = 100
+    ) -> dict[str, Any]:
+        """Page through the blocklist, optionally only the given numbers."""
+        body: dict[str, Any] = {"offset": offset, "limit": limit}
+        if numbers:
+            body["blocklist"] = list(numbers)
+        return self.call("POST", "/blocklist/query", json=body)
+
+    def upload_blackfile(
+        self,
+        server_id: str,
+        file_name: str,
+        file_path: str | None = None,
+        hour: int | None = None,
+        minute: int | None = None,
+    ) -> dict[str, Any]:
+        """Import a blocklist file from a file server. The envelope carries ``importTaskId``."""
+        body = _drop_none(
+            {
+                "serverId": server_id,
+                "filePath": file_path,
+                "fileName": file_name,
+                "hour": hour,
+                "minute": minute,
+            }
+        )
+        return self.call("POST", "/blackfile/uploadFileServer", json=body)
+
+    def query_blackfile_tasks(
+        self, offset: int = 0, limit: int = 100, import_task_ids: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Page through the tenant's blocklist import tasks."""
+        body: dict[str, Any] = {"offset": offset, "limit": limit}
+        if import_task_ids is not None:
+            body["importTaskIds"] = list(import_task_ids)
+        return self.call("POST", "/blackfile/queryDataImportTask", json=body)

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from openisales import metrics
 from openisales.services.runtime import Runtime
 from openisales.sftp import FetchedFile, FetchError, SftpTarget, fetch_file
 from openisales.storage import import_tasks as task_rows
@@ -63,6 +64,8 @@ class TaskContext:
     file_sha256: str = ""
     # Seconds per stage, filled in as the run goes; stored on the task when it completes.
     timings: dict[str, float] = field(default_factory=dict)
+    # The counts written by ``complete``, for the metrics once the write has committed.
+    counts: dict[str, Any] = field(default_factory=dict)
 
 
 Importer = Callable[[Runtime, TaskContext, str, Path], None]
@@ -82,6 +85,7 @@ def importer(kind: str) -> Callable[[Importer], Importer]:
 def run_task(rt: Runtime, task: ImportTask, owner: str) -> None:
     """Run a claimed task to its end state (2 or 3), or put it back for a retry."""
     started = time.perf_counter()
+    end_status: int | None = None
     try:
         context = _load_context(rt, task)
         try:
@@ -89,6 +93,8 @@ def run_task(rt: Runtime, task: ImportTask, owner: str) -> None:
             context = replace(context, file_sha256=fetched.sha256, timings=context.timings)
             if not _skip_unchanged(rt, context, owner):
                 IMPORTERS[context.kind](rt, context, owner, fetched.path)
+            end_status = task_rows.COMPLETED
+            metrics.rows_imported(task.kind, context.counts)
         finally:
             shutil.rmtree(_download_dir(rt, task.task_id), ignore_errors=True)
     except LeaseLost:
@@ -99,6 +105,7 @@ def run_task(rt: Runtime, task: ImportTask, owner: str) -> None:
         log.warning("import task %s: will retry: %s", task.task_id, exc)
     except TaskFailed as exc:
         finish_failed(rt, task.task_id, owner, str(exc))
+        end_status = task_rows.FAILED
     except OperationalError:  # the database restarted or went away: nothing was committed
         _release_after_database_error(rt, task, owner)
     except Exception:
@@ -106,6 +113,9 @@ def run_task(rt: Runtime, task: ImportTask, owner: str) -> None:
         finish_failed(
             rt, task.task_id, owner, "internal error while importing; see the service log"
         )
+        end_status = task_rows.FAILED
+    if end_status is not None:
+        metrics.task_ended(task.kind, end_status, time.perf_counter() - started)
     log.info("import task %s done in %.2f s", task.task_id, time.perf_counter() - started)
 
 
@@ -169,6 +179,7 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
             )
         )
     except FetchError as exc:
+        metrics.sftp_error(exc.kind.value)
         raise _after_fetch_error(rt, context, owner, exc) from exc
     context.timings["fetch"] = round(time.perf_counter() - began, 3)
     log.info(
@@ -254,6 +265,7 @@ def complete(
     )
     if not done:
         raise LeaseLost
+    context.counts.update(values)
     if remember_file and context.schedule_id is not None:
         schedule = session.get(ImportSchedule, context.schedule_id)
         if schedule is not None:

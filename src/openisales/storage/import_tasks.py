@@ -138,3 +138,13 @@ def iter_failures(session: Session, task_id: str, batch: int = 5000) -> Iterator
         .execution_options(yield_per=batch)
     )
     yield from session.scalars(query)
+
+
+def count_unfinished(session: Session) -> dict[int, int]:
+    """How many tasks are queued (0) and running (1): the queue depth."""
+    query = (
+        select(ImportTask.status, func.count())
+        .where(ImportTask.status.in_((QUEUED, RUNNING)))
+        .group_by(ImportTask.status)
+    )
+    return {int(status): int(count) for status, count in session.execute(query)}

@@ -9,6 +9,7 @@ import threading
 import uuid
 from datetime import timedelta
 
+from openisales import logs
 from openisales.services import schedules
 from openisales.services.importers import run_task
 from openisales.services.runtime import Runtime
@@ -66,17 +67,18 @@ class Worker:
             task = task_rows.claim(session, self.worker_id, now, lease_until)
         if task is None:
             return False
-        log.info(
-            "worker %s: running import task %s (attempt %d)",
-            self.worker_id,
-            task.task_id,
-            task.attempts,
-        )
-        if task.attempts > self.rt.settings.import_max_attempts + 1:
-            self._give_up(task.task_id, task.attempts)
-            return True
-        with Heartbeat(self.rt, task.task_id, self.worker_id):
-            run_task(self.rt, task, self.worker_id)
+        with logs.task_scope(task.task_id):  # every record of the run names the task
+            log.info(
+                "worker %s: running import task %s (attempt %d)",
+                self.worker_id,
+                task.task_id,
+                task.attempts,
+            )
+            if task.attempts > self.rt.settings.import_max_attempts + 1:
+                self._give_up(task.task_id, task.attempts)
+                return True
+            with Heartbeat(self.rt, task.task_id, self.worker_id):
+                run_task(self.rt, task, self.worker_id)
         return True
 
     def run(self, stop: threading.Event) -> None:
