@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -61,6 +62,21 @@ class Settings(BaseSettings):
         ge=0,
         description="Files at least this large are validated in a child process (both cores busy).",
     )
+    allowed_server_networks: str = Field(
+        default="0.0.0.0/0,::/0",
+        description="Comma-separated CIDRs every file-server address must lie in.",
+    )
+
+    @field_validator("allowed_server_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        _networks(value)
+        return value
+
+    @property
+    def server_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The file-server address ranges in force."""
+        return _networks(self.allowed_server_networks)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -72,3 +88,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.sqlalchemy_url.startswith("sqlite")
+
+
+def _networks(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise ValueError("list at least one network; 0.0.0.0/0,::/0 allows every address")
+    return tuple(ip_network(item, strict=False) for item in items)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openisales.errors import ConflictError, NotFoundError, ParameterError, ResultCode
+from openisales.sftp.networks import AddressNotAllowed, Network, check_host
 from openisales.storage import file_servers as server_rows
 from openisales.storage.crypto import SecretBox
 from openisales.storage.ids import new_object_id
@@ -35,12 +37,27 @@ def normalize_default_path(path: str) -> str:
     return posixpath.normpath(path) if path != "/" else "/"
 
 
+def check_address(spec: ServerSpec, networks: Sequence[Network]) -> None:
+    """Refuse an address (or a name resolving to one) outside the operator's allowed networks."""
+    try:
+        check_host(spec.ip, spec.port, networks)
+    except AddressNotAllowed as exc:
+        raise ParameterError(f"serverInfo.ip: {exc}", code=ResultCode.WRONG_VALUE) from None
+
+
 def add(
-    session: Session, box: SecretBox, vdn_id: int, spec: ServerSpec, now: datetime
+    session: Session,
+    box: SecretBox,
+    vdn_id: int,
+    spec: ServerSpec,
+    now: datetime,
+    *,
+    networks: Sequence[Network],
 ) -> FileServer:
     if spec.password is None:
         raise ParameterError("serverPwd: must not be empty", code=ResultCode.EMPTY)
     default_path = normalize_default_path(spec.file_path)
+    check_address(spec, networks)
     _refuse_duplicate(session, vdn_id, spec, default_path, except_id=None)
     server = FileServer(
         server_id=new_object_id(),
@@ -75,10 +92,18 @@ def get(session: Session, vdn_id: int, server_id: str) -> FileServer:
 
 
 def update(
-    session: Session, box: SecretBox, vdn_id: int, server_id: str, spec: ServerSpec, now: datetime
+    session: Session,
+    box: SecretBox,
+    vdn_id: int,
+    server_id: str,
+    spec: ServerSpec,
+    now: datetime,
+    *,
+    networks: Sequence[Network],
 ) -> FileServer:
     server = get(session, vdn_id, server_id)
     default_path = normalize_default_path(spec.file_path)
+    check_address(spec, networks)
     address_changed = (spec.ip, spec.port) != (server.ip, server.port)
     if address_changed and spec.password is None:
         # cec_07_0794: the password must be sent again when the address changes.

@@ -176,6 +176,7 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
                 max_bytes=rt.settings.max_file_bytes,
                 connect_timeout=rt.settings.sftp_connect_timeout,
                 read_timeout=rt.settings.sftp_read_timeout,
+                allowed_networks=rt.settings.server_networks,
             )
         )
     except FetchError as exc:

@@ -22,7 +22,7 @@ import posixpath
 import socket
 import stat
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +30,8 @@ from typing import Any, NoReturn, TypeVar, cast
 
 import asyncssh
 from asyncssh.public_key import get_default_public_key_algs
+
+from openisales.sftp.networks import SETTING, Network, describe, is_allowed
 
 __all__ = [
     "FetchError",
@@ -81,6 +83,7 @@ class FetchErrorKind(StrEnum):
     TOO_LARGE = "TOO_LARGE"
     CONNECTION_LOST = "CONNECTION_LOST"
     DISK_FULL = "DISK_FULL"
+    ADDRESS_NOT_ALLOWED = "ADDRESS_NOT_ALLOWED"  # outside the operator's allowed networks
     SERVER_ERROR = "SERVER_ERROR"  # any other error status the SFTP server answered with
 
 
@@ -236,10 +239,13 @@ async def fetch_file(
     connect_timeout: float = 10,
     read_timeout: float = 30,
     progress: Callable[[int], None] | None = None,
+    allowed_networks: Sequence[Network] | None = None,
 ) -> FetchedFile:
     """Download one file into ``dest_dir`` (as ``dest_dir / file_name``, replacing a file there).
 
     ``progress`` is called with the number of bytes received so far after each chunk.
+    With ``allowed_networks``, the connection is opened only to an address of the host inside
+    them, checked on the connected socket before a byte of SSH is sent.
     ``connect_timeout`` covers TCP connect, SSH handshake and login; ``read_timeout`` applies to
     each SFTP request (including each chunk read). Raises ``UnsafePathError`` before connecting
     when the path is unsafe, ``ValueError`` when the pinned host key cannot be parsed,
@@ -251,7 +257,7 @@ async def fetch_file(
     pinned = _parse_pinned_key(target.pinned_host_key) if target.pinned_host_key else None
     where = f"{target.host}:{target.port}"
 
-    conn = await _connect(target, pinned, where, connect_timeout)
+    conn = await _connect(target, pinned, where, connect_timeout, allowed_networks)
     try:
         presented = conn.get_server_host_key()
         host_key = _key_line(presented) if presented is not None else ""
@@ -269,10 +275,19 @@ async def fetch_file(
 
 
 async def _connect(
-    target: SftpTarget, pinned: asyncssh.SSHKey | None, where: str, connect_timeout: float
+    target: SftpTarget,
+    pinned: asyncssh.SSHKey | None,
+    where: str,
+    connect_timeout: float,
+    allowed_networks: Sequence[Network] | None,
 ) -> asyncssh.SSHClientConnection:
     recorder = _HostKeyRecorder()
     try:
+        sock = None
+        if allowed_networks is not None:
+            sock = await asyncio.wait_for(
+                _open_allowed_socket(target, where, allowed_networks), connect_timeout
+            )
         conn, _client = await asyncssh.create_connection(
             lambda: recorder,
             target.host,
@@ -290,6 +305,7 @@ async def _connect(
             gss_auth=False,
             connect_timeout=connect_timeout,
             config=[],  # no ~/.ssh/config: nothing on this machine may redirect the connection
+            sock=sock,
         )
     except asyncssh.PermissionDenied:
         raise FetchError(
@@ -340,6 +356,46 @@ async def _connect(
             FetchErrorKind.UNREACHABLE, f"cannot connect to SFTP server {where}: {reason}"
         ) from None
     return conn
+
+
+async def _open_allowed_socket(
+    target: SftpTarget, where: str, networks: Sequence[Network]
+) -> socket.socket:
+    """A TCP connection to the first address of the host inside ``networks``."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+    allowed = [info for info in infos if is_allowed(str(info[4][0]), networks)]
+    if not allowed:
+        addresses = ", ".join(sorted({str(info[4][0]) for info in infos}))
+        raise _not_allowed(where, addresses, networks)
+    error: OSError | None = None
+    for family, kind, proto, _name, address in allowed:
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        peer = str(sock.getpeername()[0])
+        if not is_allowed(peer, networks):  # the address really connected to decides
+            sock.close()
+            raise _not_allowed(where, peer, networks)
+        return sock
+    assert error is not None
+    raise error
+
+
+def _not_allowed(where: str, addresses: str, networks: Sequence[Network]) -> FetchError:
+    return FetchError(
+        FetchErrorKind.ADDRESS_NOT_ALLOWED,
+        f"SFTP server {where} is at {addresses}, outside the allowed networks "
+        f"{describe(networks)} ({SETTING}); nothing was fetched",
+    )
 
 
 class _Fetch:

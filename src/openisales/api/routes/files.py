@@ -46,7 +46,9 @@ def add_server(
         body.server_info.file_path,
     )
     with rt.db.transaction() as session:
-        server = file_servers.add(session, rt.box, vdn, spec, rt.clock())
+        server = file_servers.add(
+            session, rt.box, vdn, spec, rt.clock(), networks=rt.settings.server_networks
+        )
         return ok(serverId=server.server_id)
 
 
@@ -78,7 +80,9 @@ def update_server(
         body.server_info.file_path,
     )
     with rt.db.transaction() as session:
-        file_servers.update(session, rt.box, vdn, serverId, spec, rt.clock())
+        file_servers.update(
+            session, rt.box, vdn, serverId, spec, rt.clock(), networks=rt.settings.server_networks
+        )
         return ok()
 
 
