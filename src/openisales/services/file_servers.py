@@ -130,7 +130,8 @@ def delete(session: Session, vdn_id: int, server_id: str) -> None:
 
 
 def pin_host_key(session: Session, server_id: str, host_key: str) -> None:
-    """Remember the host key seen on first connection (trust on first use)."""
+    """Remember the host key seen on first connection (trust on first use); it is pinned from
+    then on, and a different key is refused (sftp.client)."""
     server = session.get(FileServer, server_id)
     if server is not None and server.host_key is None:
         server.host_key = host_key

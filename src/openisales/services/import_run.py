@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from openisales import metrics
+from openisales.services import file_servers
 from openisales.services.runtime import Runtime
 from openisales.sftp import FetchedFile, FetchError, SftpTarget, fetch_file
 from openisales.storage import import_tasks as task_rows
@@ -190,9 +191,7 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
         context.timings["fetch"],
     )
     with rt.db.transaction() as session:
-        server = session.get(FileServer, context.server_id)
-        if server is not None and server.host_key is None:
-            server.host_key = fetched.host_key  # trust on first use, pinned from now on
+        file_servers.pin_host_key(session, context.server_id, fetched.host_key)
         if not task_rows.update_owned(
             session, context.task_id, owner, file_sha256=fetched.sha256, file_size=fetched.size
         ):

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from openisales.storage.models import BlocklistEntry, CallData, CallDataHistory, Campaign
 
-INSERT_BATCH = 20_000
 
 
 class RecordStatus(IntEnum):
@@ -39,28 +38,6 @@ def active_blocked_numbers(session: Session, vdn_id: int, now: datetime) -> set[
         )
     )
     return set(rows)
-
-
-def insert_records(session: Session, records: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert in large batches (executemany of one statement per batch)."""
-    statement = insert(CallData)
-    for start in range(0, len(records), INSERT_BATCH):
-        session.execute(statement, records[start : start + INSERT_BATCH])
-
-
-def count_for_task(session: Session, task_id: str) -> int:
-    return session.scalar(select(func.count()).where(CallData.import_task_id == task_id)) or 0
-
-
-def for_task(session: Session, task_id: str) -> list[CallData]:
-    return list(
-        session.scalars(
-            select(CallData).where(CallData.import_task_id == task_id).order_by(CallData.row_number)
-        )
-    )
-
-
-# --- JSON add, delete, query and statistics (services.calldata) ----------------------------
 
 
 def find_identities(
