@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from openisales.storage.models import BlocklistEntry, CallData, CallDataHistory, Campaign
 
 
-
 class RecordStatus(IntEnum):
     """Where a record stands; blocked records are kept but never dialled."""
 
