@@ -18,7 +18,6 @@ import contextlib
 import errno
 import hashlib
 import os
-import posixpath
 import socket
 import stat
 import tempfile
@@ -32,15 +31,14 @@ import asyncssh
 from asyncssh.public_key import get_default_public_key_algs
 
 from openisales.sftp.networks import SETTING, Network, describe, is_allowed
+from openisales.sftp.paths import is_inside, normalise_root, resolve_remote_path
 
 __all__ = [
     "FetchError",
     "FetchErrorKind",
     "FetchedFile",
     "SftpTarget",
-    "UnsafePathError",
     "fetch_file",
-    "resolve_remote_path",
 ]
 
 #: Bytes of read requests kept in flight (the window that hides the round-trip time).
@@ -112,71 +110,6 @@ class FetchError(Exception):
 
     def __repr__(self) -> str:
         return f"FetchError({self.kind.value}, {self.message!r})"
-
-
-class UnsafePathError(ValueError):
-    """The requested path or name would leave the file server's default path, or is malformed."""
-
-
-# -- paths -------------------------------------------------------------------------------------
-
-
-def _check_characters(value: str, what: str) -> None:
-    if "\x00" in value:
-        raise UnsafePathError(f"{what} must not contain a NUL character: {value!r}")
-    if "\\" in value:
-        raise UnsafePathError(f"{what} must not contain a backslash: {value!r}")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-        raise UnsafePathError(f"{what} must not contain control characters: {value!r}")
-
-
-def _normalise_root(default_path: str) -> str:
-    _check_characters(default_path, "the default path")
-    if not default_path.startswith("/"):
-        raise UnsafePathError(f"the default path must be absolute, got {default_path!r}")
-    root = posixpath.normpath(default_path)
-    root = "/" + root.lstrip("/")  # normpath keeps a leading '//'
-    return root
-
-
-def resolve_remote_path(default_path: str, file_path: str | None, file_name: str) -> str:
-    """The absolute remote path of ``file_name`` in ``file_path`` under ``default_path``.
-
-    ``file_path`` is always relative to ``default_path``, even when it starts with '/' (the
-    OpenAPI example is ``/isales/20220310``); None or empty means the default path itself.
-    Redundant slashes and '.' components are dropped. Raises ``UnsafePathError`` for any '..'
-    component, NUL, backslash or control character, and for a ``file_name`` that is not a
-    single plain name. Percent-encoding is not decoded: ``%2e%2e`` is a literal name.
-    """
-    root = _normalise_root(default_path)
-
-    _check_characters(file_name, "the file name")
-    if file_name in ("", ".", "..") or "/" in file_name:
-        raise UnsafePathError(f"the file name must be a plain file name, got {file_name!r}")
-
-    parts: list[str] = []
-    if file_path:
-        _check_characters(file_path, "the file path")
-        for part in file_path.split("/"):
-            if part == "..":
-                raise UnsafePathError(f"the file path must not contain '..', got {file_path!r}")
-            if part not in ("", "."):
-                parts.append(part)
-    parts.append(file_name)
-
-    result = posixpath.join(root, *parts)
-    if posixpath.normpath(result) != result or not _is_inside(result, root):
-        raise UnsafePathError(f"{result!r} is not inside the default path {root!r}")
-    return result
-
-
-def _is_inside(path: str, root: str) -> bool:
-    """True when ``path`` is strictly below ``root`` (both normalised and absolute)."""
-    prefix = root if root.endswith("/") else root + "/"
-    return path.startswith(prefix) and len(path) > len(prefix)
-
-
-# -- host keys ---------------------------------------------------------------------------------
 
 
 def _parse_pinned_key(line: str) -> asyncssh.SSHKey:
@@ -253,7 +186,7 @@ async def fetch_file(
     failures other than a full disk (e.g. ``dest_dir`` not writable).
     """
     remote_path = resolve_remote_path(target.default_path, file_path, file_name)
-    root = _normalise_root(target.default_path)
+    root = normalise_root(target.default_path)
     pinned = _parse_pinned_key(target.pinned_host_key) if target.pinned_host_key else None
     where = f"{target.host}:{target.port}"
 
@@ -482,7 +415,7 @@ class _Fetch:
 
         real_root = await self._remote(sftp.realpath(root), "resolving the default path", root)
         real_path = await self._remote(sftp.realpath(remote_path), "resolving", remote_path)
-        if not _is_inside(real_path, real_root):
+        if not is_inside(real_path, real_root):
             raise FetchError(
                 FetchErrorKind.PATH_OUTSIDE_ROOT,
                 f"{remote_path} on {self._where} resolves to {real_path}, which is outside the "
