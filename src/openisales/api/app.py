@@ -9,7 +9,8 @@ from datetime import timedelta
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from openisales.api import errors
+from openisales import console
+from openisales.api import errors, reference
 from openisales.api.middleware import Authenticator, SignedRequestMiddleware
 from openisales.api.observability import ObservabilityMiddleware
 from openisales.api.observability import router as metrics_router
@@ -43,7 +44,7 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
     app = FastAPI(
         title="openisales",
         version="0.1.0",
-        description="Open implementation of the CC-iSales outbound-campaign OpenAPI.",
+        description=reference.api_description(),
         lifespan=lifespan,
     )
     app.state.runtime = rt
@@ -59,6 +60,7 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
     for module in routers:  # campaigns last: its /{campaignId} paths must not shadow the others
         app.include_router(module.router)
     app.include_router(metrics_router)
+    app.include_router(console.router)
     return app
 
 

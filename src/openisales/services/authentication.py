@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,6 +62,24 @@ def authenticate(
     ):
         raise AuthenticationError("replayed request: this signature was already used")
     return tenant.vdn_id
+
+
+def sign_in(session: Session, box: SecretBox, access_key: str, secret_key: str) -> int:
+    """The vdnId of the tenant whose AK/SK pair this is (console sign-in); AuthenticationError
+    otherwise, with the same message whichever half is wrong."""
+    tenant = tenant_rows.get_by_access_key(session, access_key) if access_key else None
+    stored = box.open(tenant.secret_key_enc) if tenant is not None else ""
+    # Compare even for an unknown key, so the answer's timing does not say which half was wrong.
+    matches = hmac.compare_digest(stored.encode("utf-8"), secret_key.encode("utf-8"))
+    if tenant is None or not stored or not matches:
+        raise AuthenticationError("wrong access key or secret key")
+    return tenant.vdn_id
+
+
+def key_is_current(session: Session, vdn_id: int, access_key: str) -> bool:
+    """Whether ``access_key`` is still the tenant's key (a rotated key ends console sessions)."""
+    tenant = tenant_rows.get(session, vdn_id)
+    return tenant is not None and hmac.compare_digest(tenant.access_key, access_key)
 
 
 def _parse(value: str | None) -> signing.AuthorizationHeader:

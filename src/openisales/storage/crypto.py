@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -15,6 +17,14 @@ class SecretBox:
 
     def __init__(self, key: str | bytes) -> None:
         self._fernet = Fernet(key)
+        self._key = key.encode("ascii") if isinstance(key, str) else key
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A key for ``purpose`` (e.g. signing cookies), derived from the master key: one
+        master key to back up, and no purpose's key reveals it or another's."""
+        return hmac.new(
+            self._key, b"openisales/" + purpose.encode("utf-8"), hashlib.sha256
+        ).digest()
 
     def seal(self, plaintext: str) -> bytes:
         return self._fernet.encrypt(plaintext.encode("utf-8"))

@@ -1,0 +1,13 @@
+"""The web console under ``/console``: server-rendered pages for a tenant signed in with AK/SK."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from openisales.console import lists, pages
+
+router = APIRouter()
+router.include_router(pages.router)
+router.include_router(lists.router)
+
+__all__ = ["router"]

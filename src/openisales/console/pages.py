@@ -1,0 +1,325 @@
+"""Console pages: sign-in, campaigns, import tasks, file servers, schedules, blocklist.
+
+Every page acts for the signed-in tenant only: the vdnId comes from the session, never from
+the URL or the form, and every use case below is called with it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import Annotated, Any, BinaryIO, Literal, cast
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from openisales.console import session as sessions
+from openisales.console.web import (
+    HERE,
+    PREFIX,
+    ConsoleRoute,
+    Ctx,
+    page,
+    posted,
+    read_form,
+    redirect,
+    runtime_of,
+    session_key,
+    signed_in,
+)
+from openisales.errors import (
+    AuthenticationError,
+    ISalesError,
+    NotFoundError,
+    ParameterError,
+    ResultCode,
+)
+from openisales.exports import write_failure_report
+from openisales.services import authentication, campaigns, file_servers, imports, schedules
+from openisales.services.campaigns import CampaignInput
+from openisales.services.imports import STATUS_TEXT, ImportRequest
+from openisales.storage import schedules as schedule_rows
+
+router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
+CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+TaskId = Annotated[str, Path(max_length=32)]
+REPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+UNFINISHED = (0, 1)
+
+
+@router.get("/static/console.css")
+def stylesheet() -> FileResponse:
+    return FileResponse(HERE / "static" / "console.css", media_type="text/css")
+
+
+@router.get("")
+def home() -> Response:
+    return redirect("/campaigns")
+
+
+# -- sign-in -----------------------------------------------------------------------------------
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request) -> HTMLResponse:
+    return page(request, "sign_in.html")
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request) -> Response:
+    form = await read_form(request)
+    rt = runtime_of(request)
+    access_key = form.get("access_key", "").strip()
+
+    def check() -> int:
+        with rt.db.read() as db:
+            return authentication.sign_in(db, rt.box, access_key, form.get("secret_key", ""))
+
+    try:
+        vdn = await run_in_threadpool(check)
+    except AuthenticationError as exc:
+        return page(request, "sign_in.html", 401, error=exc.message, access_key=access_key)
+    response = redirect("/campaigns")
+    response.set_cookie(
+        sessions.COOKIE,
+        sessions.issue(session_key(rt), vdn, access_key, rt.clock()),
+        max_age=int(sessions.LIFETIME.total_seconds()),
+        path=PREFIX,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(ctx: Ctx = Depends(posted)) -> Response:
+    response = redirect("/sign-in")
+    response.delete_cookie(sessions.COOKIE, path=PREFIX)
+    return response
+
+
+# -- campaigns ---------------------------------------------------------------------------------
+
+
+def _campaigns_page(ctx: Ctx, status: int = 200, **extra: Any) -> HTMLResponse:
+    now = ctx.rt.clock()
+    with ctx.rt.db.read() as db:
+        rows, total = campaigns.page(
+            db,
+            ctx.vdn,
+            name=None,
+            status=None,
+            device_type=None,
+            cur_page=1,
+            rows_per_page=100,
+            now=now,
+        )
+        listed = [campaigns.to_dict(c, now) for c in rows]
+    return ctx.render(
+        "campaigns.html",
+        status,
+        campaigns=listed,
+        total=total,
+        device_types=campaigns.DEVICE_TYPES,
+        **extra,
+    )
+
+
+@router.get("/campaigns", response_class=HTMLResponse)
+def campaign_list(ctx: Ctx = Depends(signed_in)) -> HTMLResponse:
+    return _campaigns_page(ctx)
+
+
+@router.post("/campaigns")
+def campaign_create(ctx: Ctx = Depends(posted)) -> Response:
+    try:
+        data = CampaignInput(
+            name=_required(ctx, "name", 64),
+            description=ctx.field("description") or None,
+            begin=_required(ctx, "begin", 19),
+            end=_required(ctx, "end", 19),
+            device_type=_integer(ctx, "device_type", 1, 99),
+            caller_no=ctx.field("caller_no") or None,
+            max_alerting_time=None,
+            init_status=None,
+            params={},
+        )
+        with ctx.rt.db.transaction() as db:
+            campaign = campaigns.create(db, ctx.vdn, data, ctx.rt.clock())
+            campaign_id = campaign.campaign_id
+    except ISalesError as exc:
+        return _campaigns_page(ctx, 400, error=exc.message, form=ctx.form)
+    return redirect(f"/campaigns/{campaign_id}")
+
+
+def _required(ctx: Ctx, name: str, max_length: int) -> str:
+    value = ctx.field(name)
+    if not value or len(value) > max_length:
+        raise _form_error(f"{name.replace('_', ' ')}: required, at most {max_length} characters")
+    return value
+
+
+def _integer(ctx: Ctx, name: str, low: int, high: int, *, optional: bool = False) -> int | None:
+    value = ctx.field(name)
+    if not value and optional:
+        return None
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise _form_error(f"{name.replace('_', ' ')}: a whole number from {low} to {high}")
+    return int(value)
+
+
+def _form_error(message: str) -> ISalesError:
+    return ParameterError(message)
+
+
+# -- one campaign: its import tasks, the import form, its schedules ------------------------------
+
+
+def _campaign_page(ctx: Ctx, campaign_id: int, status: int = 200, **extra: Any) -> HTMLResponse:
+    now = ctx.rt.clock()
+    with ctx.rt.db.read() as db:
+        campaign = campaigns.get(db, ctx.vdn, campaign_id)
+        tasks, total = imports.page(db, ctx.vdn, campaign_id, 0, 100, None)
+        live = ctx.rt.live_progress
+        task_rows = [imports.to_dict(t, live.get(t.task_id)) for t in tasks]
+        plans, _ = schedule_rows.page(
+            db, vdn_id=ctx.vdn, kind="calldata", campaign_pk=campaign.pk, offset=0, limit=100
+        )
+        zone = schedules.zone_of(db, ctx.vdn)
+        plan_rows = [schedules.to_dict(p, zone) for p in plans]
+        servers, _ = file_servers.page(db, ctx.vdn, 0, 100)
+        server_rows = [
+            (s.server_id, f"{s.user_name}@{s.ip}:{s.port}{s.file_path}") for s in servers
+        ]
+        info = campaigns.to_dict(campaign, now)
+    return ctx.render(
+        "campaign.html",
+        status,
+        campaign=info,
+        tasks=task_rows,
+        total=total,
+        plans=plan_rows,
+        servers=server_rows,
+        status_text=STATUS_TEXT,
+        time_zone=zone,
+        refresh=any(int(t["status"]) in UNFINISHED for t in task_rows),
+        **extra,
+    )
+
+
+@router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
+def campaign_view(campaign_id: CampaignId, ctx: Ctx = Depends(signed_in)) -> HTMLResponse:
+    return _campaign_page(ctx, campaign_id)
+
+
+@router.post("/campaigns/{campaign_id}/imports")
+def import_start(campaign_id: CampaignId, ctx: Ctx = Depends(posted)) -> Response:
+    try:
+        request = ImportRequest(
+            server_id=_required(ctx, "server_id", 32),
+            file_path=ctx.field("file_path") or None,
+            file_name=_required(ctx, "file_name", 255),
+            hour=_integer(ctx, "hour", 0, 23, optional=True),
+            minute=_integer(ctx, "minute", 0, 59, optional=True),
+        )
+        with ctx.rt.db.transaction() as db:
+            task = imports.submit(db, ctx.vdn, campaign_id, request, ctx.rt.clock())
+            task_id = task.task_id
+    except ISalesError as exc:
+        if isinstance(exc, NotFoundError) and exc.code == ResultCode.CAMPAIGN_NOT_FOUND:
+            raise
+        return _campaign_page(ctx, campaign_id, 400, error=exc.message, form=ctx.form)
+    ctx.rt.work_available.set()  # committed: wake an idle worker of this process
+    return redirect(f"/campaigns/{campaign_id}/tasks/{task_id}")
+
+
+@router.post("/campaigns/{campaign_id}/schedules/{schedule_id}/cancel")
+def schedule_cancel(
+    campaign_id: CampaignId, schedule_id: TaskId, ctx: Ctx = Depends(posted)
+) -> Response:
+    try:
+        with ctx.rt.db.transaction() as db:
+            campaigns.get(db, ctx.vdn, campaign_id)
+            schedules.cancel(db, ctx.vdn, schedule_id, ctx.rt.clock())
+    except ISalesError as exc:
+        return _campaign_page(ctx, campaign_id, 400, error=exc.message)
+    return redirect(f"/campaigns/{campaign_id}")
+
+
+# -- one import task ---------------------------------------------------------------------------
+
+
+def _task_of(ctx: Ctx, db: Any, campaign_id: int, task_id: str) -> Any:
+    campaign = campaigns.get(db, ctx.vdn, campaign_id)
+    task = imports.get_task(db, ctx.vdn, task_id)
+    if task.campaign_pk != campaign.pk:
+        raise NotFoundError(f"import task {task_id} does not exist")
+    return campaign, task
+
+
+@router.get("/campaigns/{campaign_id}/tasks/{task_id}", response_class=HTMLResponse)
+def task_view(
+    campaign_id: CampaignId, task_id: TaskId, ctx: Ctx = Depends(signed_in)
+) -> HTMLResponse:
+    now = ctx.rt.clock()
+    with ctx.rt.db.read() as db:
+        campaign, task = _task_of(ctx, db, campaign_id, task_id)
+        row = imports.to_dict(task, ctx.rt.live_progress.get(task.task_id))
+        info = campaigns.to_dict(campaign, now)
+        times = {
+            "created": task.created_at,
+            "begin": task.begin_time,
+            "end": task.end_time,
+            "scheduled": task.scheduled_at,
+        }
+    return ctx.render(
+        "task.html",
+        campaign=info,
+        task=row,
+        times=times,
+        status_text=STATUS_TEXT,
+        refresh=int(row["status"]) in UNFINISHED,
+    )
+
+
+@router.get("/campaigns/{campaign_id}/tasks/{task_id}/failures.{fmt}")
+def task_failures(
+    campaign_id: CampaignId,
+    task_id: TaskId,
+    fmt: Literal["xlsx", "csv"],
+    ctx: Ctx = Depends(signed_in),
+) -> StreamingResponse:
+    spool = _spool(ctx)
+    with ctx.rt.db.read() as db:
+        _, task = _task_of(ctx, db, campaign_id, task_id)
+        rows = (
+            (f.row_number, f.column_name, f.code, f.rule, f.message, f.cells)
+            for f in imports.failures(db, task)
+        )
+        write_failure_report(cast(BinaryIO, spool), fmt, task.source_header or [], rows)
+    spool.seek(0)
+    return StreamingResponse(
+        _chunks(spool),
+        media_type=REPORT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="import-{task_id}-failures.{fmt}"'},
+    )
+
+
+def _spool(ctx: Ctx) -> Any:
+    size, where = 8 * 1024 * 1024, str(ctx.rt.settings.data_dir)
+    return tempfile.SpooledTemporaryFile(
+        max_size=size, dir=where
+    )  # closed by _chunks once streamed
+
+
+def _chunks(spool: Any) -> Iterator[bytes]:
+    try:
+        while chunk := spool.read(256 * 1024):
+            yield chunk
+    finally:
+        spool.close()
