@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the system packages the test suite needs: an OpenSSH server (sftp tests) and
-# PostgreSQL (storage tests). Idempotent: does nothing when both are already present.
+# Install the system packages the test suite needs: an OpenSSH server (sftp tests),
+# PostgreSQL (storage tests) and Chromium with its driver (console tests in a headless browser).
+# Idempotent: does nothing when all are already present.
 # The tests start their own throwaway servers on loopback; the packages' own services
 # must not be started or left running.
 set -euo pipefail
@@ -13,13 +14,17 @@ fi
 
 have_sshd() { [[ -x /usr/sbin/sshd ]]; }
 have_initdb() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; }
+have_chromium() { [[ -x /usr/bin/chromium ]]; }
+have_chromedriver() { [[ -x /usr/bin/chromedriver ]]; }
 
 packages=()
 have_sshd || packages+=(openssh-server)
 have_initdb || packages+=(postgresql)
+have_chromium || packages+=(chromium)
+have_chromedriver || packages+=(chromium-driver)
 
 if [[ ${#packages[@]} -eq 0 ]]; then
-    echo "install-test-deps: openssh-server and postgresql already present"
+    echo "install-test-deps: openssh-server, postgresql, chromium and chromium-driver already present"
     exit 0
 fi
 
@@ -56,4 +61,6 @@ fi
 
 have_sshd || { echo "install-test-deps: /usr/sbin/sshd still missing" >&2; exit 1; }
 have_initdb || { echo "install-test-deps: initdb still missing" >&2; exit 1; }
+have_chromium || { echo "install-test-deps: /usr/bin/chromium still missing" >&2; exit 1; }
+have_chromedriver || { echo "install-test-deps: /usr/bin/chromedriver still missing" >&2; exit 1; }
 echo "install-test-deps: done"
