@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from openisales import console
-from openisales.api import errors, reference
+from openisales.api import docs_ui, errors, reference
 from openisales.api.middleware import Authenticator, SignedRequestMiddleware
 from openisales.api.observability import ObservabilityMiddleware
 from openisales.api.observability import router as metrics_router
@@ -46,7 +46,10 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
         version="0.1.0",
         description=reference.api_description(),
         lifespan=lifespan,
+        docs_url=None,  # served from local files by docs_ui, not from a CDN
+        redoc_url=None,
     )
+    docs_ui.install(app)
     app.state.runtime = rt
     errors.install(app)
     app.add_middleware(
