@@ -166,6 +166,14 @@ def _emit(envelope: dict[str, Any], as_json: bool, text: object) -> None:
         typer.echo(str(text))
 
 
+def _listing(envelope: dict[str, Any], columns: list[str], as_json: bool) -> None:
+    """A query's ``result`` rows as a table, or the raw envelope with --json."""
+    if as_json:
+        _print_json(envelope)
+    else:
+        _table(columns, envelope.get("result") or [])
+
+
 def _table(columns: list[str], rows: list[dict[str, Any]], keys: list[str] | None = None) -> None:
     table = Table(*columns)
     for row in rows:
@@ -392,10 +400,7 @@ def tasks(
     """List a campaign's import tasks."""
     with _client(profile) as isales:
         answer = _send(lambda: isales.query_import_tasks(campaign, offset, limit), as_json)
-    if as_json:
-        _print_json(answer)
-        return
-    _table(TASK_COLUMNS, answer.get("result") or [])
+    _listing(answer, TASK_COLUMNS, as_json)
 
 
 @client_app.command("failures")
@@ -463,10 +468,7 @@ def schedules(
             _emit(answer, as_json, f"schedule {cancel} cancelled")
             return
         answer = _send(lambda: isales.list_schedules(campaign), as_json)
-    if as_json:
-        _print_json(answer)
-        return
-    _table(SCHEDULE_COLUMNS, answer.get("result") or [])
+    _listing(answer, SCHEDULE_COLUMNS, as_json)
 
 
 # -- blocklist --------------------------------------------------------------------------------
@@ -527,10 +529,7 @@ def blocklist_query(
     """List blocklisted numbers."""
     with _client(profile) as isales:
         answer = _send(lambda: isales.query_blocklist(numbers, offset, limit), as_json)
-    if as_json:
-        _print_json(answer)
-        return
-    _table(BLOCKLIST_COLUMNS, answer.get("result") or [])
+    _listing(answer, BLOCKLIST_COLUMNS, as_json)
 
 
 @blocklist_app.command("import")
