@@ -346,6 +346,11 @@ FileName = Annotated[str, typer.Option("--file", help="File name on the server."
 FilePath = Annotated[str | None, typer.Option("--path", help="Folder (default: the server's).")]
 
 
+def _check_schedule_options(hour: int | None, minute: int | None) -> None:
+    if (hour is None) != (minute is None):
+        _die("--hour and --minute go together", EXIT_USAGE)
+
+
 @client_app.command("import")
 def import_file(
     campaign: Annotated[int, typer.Option("--campaign", help="Campaign id.")],
@@ -359,8 +364,7 @@ def import_file(
     as_json: JsonOpt = False,
 ) -> None:
     """Import a call data file from a file server and follow the task until it ends."""
-    if (hour is None) != (minute is None):
-        _die("--hour and --minute go together", EXIT_USAGE)
+    _check_schedule_options(hour, minute)
     with _client(profile) as isales:
         answer = _send(
             lambda: isales.upload_file_server(
@@ -544,8 +548,7 @@ def blocklist_import(
     as_json: JsonOpt = False,
 ) -> None:
     """Import a blocklist file from a file server and follow the task until it ends."""
-    if (hour is None) != (minute is None):
-        _die("--hour and --minute go together", EXIT_USAGE)
+    _check_schedule_options(hour, minute)
     with _client(profile) as isales:
         answer = _send(
             lambda: isales.upload_blackfile(server_id, file_name, file_path, hour, minute), as_json

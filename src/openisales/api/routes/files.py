@@ -31,6 +31,11 @@ def _public(server: FileServer) -> dict[str, Any]:
     }
 
 
+def _spec(body: AddServerRequest | UpdateServerRequest) -> ServerSpec:
+    info = body.server_info
+    return ServerSpec(body.user_name, body.server_pwd, info.ip, info.port, info.file_path)
+
+
 @router.post("/addServer")
 def add_server(
     vdnId: VdnId,
@@ -38,13 +43,7 @@ def add_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    spec = ServerSpec(
-        body.user_name,
-        body.server_pwd,
-        body.server_info.ip,
-        body.server_info.port,
-        body.server_info.file_path,
-    )
+    spec = _spec(body)
     with rt.db.transaction() as session:
         server = file_servers.add(
             session, rt.box, vdn, spec, rt.clock(), networks=rt.settings.server_networks
@@ -72,13 +71,7 @@ def update_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    spec = ServerSpec(
-        body.user_name,
-        body.server_pwd,
-        body.server_info.ip,
-        body.server_info.port,
-        body.server_info.file_path,
-    )
+    spec = _spec(body)
     with rt.db.transaction() as session:
         file_servers.update(
             session, rt.box, vdn, serverId, spec, rt.clock(), networks=rt.settings.server_networks
