@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openisales.domain.import_task import IMPORT_TASK
 from openisales.errors import NotFoundError, ParameterError, ResultCode, StateError
 from openisales.services import campaigns, file_servers, schedules
 from openisales.services.campaigns import CampaignStatus
@@ -17,7 +18,8 @@ from openisales.storage import import_tasks as task_rows
 from openisales.storage.ids import new_object_id
 from openisales.storage.models import ImportFailure, ImportTask
 
-STATUS_TEXT = {0: "preparing", 1: "running", 2: "completed", 3: "failed"}
+# What each status is called (the console shows it): the lifecycle's own texts.
+STATUS_TEXT = {int(status): text for status, text in IMPORT_TASK.texts.items()}
 
 
 @dataclass(frozen=True)

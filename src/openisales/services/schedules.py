@@ -114,7 +114,7 @@ def cancel(session: Session, vdn_id: int, schedule_id: str, now: datetime) -> Im
         raise StateError(f"import schedule {schedule_id} is already cancelled")
     schedule.status = schedule_rows.CANCELLED
     schedule.cancelled_at = now
-    schedule_rows.cancel_waiting_tasks(
+    task_rows.cancel_waiting(
         session, schedule_id, now, "the import schedule was cancelled before this run"
     )
     session.flush()

@@ -9,9 +9,15 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from openisales.domain.import_task import IMPORT_TASK, UNFINISHED, ImportStatus
 from openisales.storage.models import ImportFailure, ImportTask
 
-QUEUED, RUNNING, COMPLETED, FAILED = 0, 1, 2, 3
+QUEUED, RUNNING, COMPLETED, FAILED = (
+    ImportStatus.PREPARING,
+    ImportStatus.RUNNING,
+    ImportStatus.COMPLETED,
+    ImportStatus.FAILED,
+)
 
 
 def add(session: Session, task: ImportTask) -> None:
@@ -110,7 +116,12 @@ def renew_lease(session: Session, task_id: str, owner: str, lease_until: datetim
 
 
 def update_owned(session: Session, task_id: str, owner: str, **values: Any) -> bool:
-    """Change a task this worker still holds; False when the lease was lost meanwhile."""
+    """Change a task this worker still holds; False when the lease was lost meanwhile.
+
+    A change of status is a lifecycle move: ``move`` makes it, never this.
+    """
+    if "status" in values:
+        raise ValueError("a task's status changes through move(), which checks the lifecycle")
     result = session.execute(
         update(ImportTask)
         .where(
@@ -122,6 +133,58 @@ def update_owned(session: Session, task_id: str, owner: str, **values: Any) -> b
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", 0) == 1
+
+
+def entry_values(target: ImportStatus, now: datetime) -> dict[str, Any]:
+    """What every move into ``target`` writes besides the status: the one terminal update.
+
+    Ending (completed or failed) stamps the end time; ending or going back to the queue gives up
+    the lease, so no worker's heartbeat keeps a task it no longer runs.
+    """
+    values: dict[str, Any] = {"status": int(target)}
+    if IMPORT_TASK.is_terminal(target):
+        values["end_time"] = now
+    if target != ImportStatus.RUNNING:
+        values.update(lease_owner=None, lease_expires_at=None)
+    return values
+
+
+def move(
+    session: Session,
+    task_id: str,
+    target: ImportStatus,
+    now: datetime,
+    *,
+    owner: str | None,
+    **values: Any,
+) -> bool:
+    """Move a task to ``target`` if its lifecycle allows it from the state the row is in now.
+
+    With ``owner`` the move applies only while that worker holds the task's lease. False when the
+    row was not in a state the move starts from, or another worker holds it: nothing changed.
+    """
+    guard = [ImportTask.task_id == task_id, ImportTask.status.in_(IMPORT_TASK.sources(target))]
+    if owner is not None:
+        guard += [ImportTask.lease_owner == owner, ImportTask.status == ImportStatus.RUNNING]
+    result = session.execute(
+        update(ImportTask)
+        .where(*guard)
+        .values(**{**values, **entry_values(target, now)})
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def cancel_waiting(session: Session, schedule_id: str, now: datetime, message: str) -> int:
+    """Fail a schedule's runs that have not started yet; how many there were."""
+    IMPORT_TASK.check(ImportStatus.PREPARING, ImportStatus.FAILED)
+    result = session.execute(
+        update(ImportTask)
+        .where(ImportTask.schedule_id == schedule_id, ImportTask.status == ImportStatus.PREPARING)
+        .values(err_msg=message, **entry_values(ImportStatus.FAILED, now))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def add_failures(session: Session, task_id: str, failures: Iterable[dict[str, Any]]) -> None:
@@ -144,7 +207,7 @@ def count_unfinished(session: Session) -> dict[int, int]:
     """How many tasks are queued (0) and running (1): the queue depth."""
     query = (
         select(ImportTask.status, func.count())
-        .where(ImportTask.status.in_((QUEUED, RUNNING)))
+        .where(ImportTask.status.in_(UNFINISHED))
         .group_by(ImportTask.status)
     )
     return {int(status): int(count) for status, count in session.execute(query)}

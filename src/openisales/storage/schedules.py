@@ -61,14 +61,3 @@ def advance(
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", 0) == 1
-
-
-def cancel_waiting_tasks(session: Session, schedule_id: str, now: datetime, message: str) -> int:
-    """End the schedule's runs that have not started yet (status 0)."""
-    result = session.execute(
-        update(ImportTask)
-        .where(ImportTask.schedule_id == schedule_id, ImportTask.status == 0)
-        .values(status=3, end_time=now, err_msg=message)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
