@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from openisales.client import ISalesClient
-from openisales.services import import_run
+from openisales.services import importers
 from openisales.storage.models import CallData, ImportTask
 from tests.conftest import Clock
 from tests.imports.conftest import UPLOAD_DIR, ImportSetup, create_campaign
@@ -116,17 +116,17 @@ def test_database_lost_mid_import_puts_the_task_back(
     data, expected = call_file("db", 40)
     setup.put("a.xlsx", data)
     task_id = setup.submit("a.xlsx")
-    real = import_run.IMPORTERS["calldata"]
+    real = importers.IMPORTERS["calldata"]
 
     def lose_the_database(*_args: object) -> None:
         raise OperationalError("COPY", {}, Exception("server closed the connection unexpectedly"))
 
-    monkeypatch.setitem(import_run.IMPORTERS, "calldata", lose_the_database)
+    monkeypatch.setitem(importers.IMPORTERS, "calldata", lose_the_database)
     assert setup.run_worker() == 1
     waiting = setup.task(task_id)
     assert waiting["status"] == "0", waiting
     assert "attempt 1 failed" in waiting["errMsg"] and "database" in waiting["errMsg"]
-    monkeypatch.setitem(import_run.IMPORTERS, "calldata", real)
+    monkeypatch.setitem(importers.IMPORTERS, "calldata", real)
     clock.advance(seconds=6)
     assert setup.run_worker() == 1
     _assert_counts(setup.task(task_id), expected)

@@ -20,7 +20,11 @@ def test_a_terminal_state_cannot_move_on() -> None:
     with pytest.raises(ValueError, match="terminal"):
         Lifecycle(
             name="light",
-            moves={Light.RED: frozenset({Light.GREEN}), Light.GREEN: frozenset(), Light.OFF: frozenset({Light.RED})},
+            moves={
+                Light.RED: frozenset({Light.GREEN}),
+                Light.GREEN: frozenset(),
+                Light.OFF: frozenset({Light.RED}),
+            },
             texts={Light.RED: "red", Light.GREEN: "green", Light.OFF: "off"},
             terminal=frozenset({Light.OFF}),
         )

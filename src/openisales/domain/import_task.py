@@ -1,4 +1,4 @@
-"""The import task's lifecycle: the four documented statuses and the moves between them.
+r"""The import task's lifecycle: the four documented statuses and the moves between them.
 
 ```
             claim                 complete / fail

@@ -27,11 +27,10 @@ from openisales.domain.template import TemplateError
 from openisales.domain.validation import is_blank, original_cells_as_text
 from openisales.readers import ReadError, open_sheet
 from openisales.services.blocklist import is_active
+from openisales.services.import_lifecycle import TaskFailed
 from openisales.services.import_run import (
     TaskContext,
-    TaskFailed,
     complete,
-    importer,
     progress_reporter,
 )
 from openisales.services.runtime import Runtime
@@ -49,7 +48,6 @@ class ValidatedEntries:
     total: int = 0
 
 
-@importer("blocklist")
 def import_blocklist_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
     try:
         sheet = open_sheet(path, max_rows=rt.settings.max_import_rows)

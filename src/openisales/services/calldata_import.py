@@ -21,12 +21,11 @@ from openisales.services.calldata_rows import (
     stream,
 )
 from openisales.services.campaigns import INTELLIGENT_IVR
+from openisales.services.import_lifecycle import TaskFailed
 from openisales.services.import_run import (
     TaskContext,
-    TaskFailed,
     complete,
     gc_paused,
-    importer,
     live_progress_reporter,
     stage,
 )
@@ -40,7 +39,6 @@ from openisales.storage.bulk import load_records
 SESSION_ID, CALLED_KEY, STATUS = 1, 2, 9
 
 
-@importer("calldata")
 def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
     if context.campaign_pk is None:
         raise TaskFailed("a call-data import task must belong to a campaign")

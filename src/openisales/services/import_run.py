@@ -1,9 +1,11 @@
 """Running one claimed import task: fetch the file, hand it to the importer of its kind, record
-the end state. What is common to call-data and blocklist imports lives here.
+the end state. What is common to call-data and blocklist imports lives here; how a task ends is
+in ``import_lifecycle``, which every end goes through.
 
 Nothing of a file is kept unless the importer's final write commits, and that commit checks that
 this worker still holds the task's lease (``complete``), so a task taken over by another worker
-is never written twice.
+is never written twice. The importers are given explicitly (``services.importers.IMPORTERS``):
+nothing registers itself by being imported.
 """
 
 from __future__ import annotations
@@ -13,10 +15,9 @@ import gc
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,15 @@ from sqlalchemy.orm import Session
 
 from openisales import metrics
 from openisales.services import file_servers
+from openisales.services.import_lifecycle import (
+    LeaseLost,
+    TaskFailed,
+    TaskReleased,
+    complete_in,
+    fail,
+    release_after_database_error,
+    release_for_retry,
+)
 from openisales.services.runtime import Runtime
 from openisales.sftp import FetchedFile, FetchError, SftpTarget, fetch_file
 from openisales.storage import import_tasks as task_rows
@@ -32,20 +42,6 @@ from openisales.storage import tenants as tenant_rows
 from openisales.storage.models import Campaign, FileServer, ImportSchedule, ImportTask
 
 log = logging.getLogger("openisales.import")
-
-RETRY_BASE_SECONDS = 5.0
-
-
-class LeaseLost(Exception):
-    """Another worker took the task over; this run must not write anything."""
-
-
-class TaskReleased(Exception):
-    """The run ended early and put the task back in the queue for a later retry."""
-
-
-class TaskFailed(Exception):
-    """The task ends in status 3 with this message; nothing is imported."""
 
 
 @dataclass(frozen=True)
@@ -70,30 +66,20 @@ class TaskContext:
 
 
 Importer = Callable[[Runtime, TaskContext, str, Path], None]
-IMPORTERS: dict[str, Importer] = {}
+"""Imports a fetched file: (runtime, task, lease owner, local path)."""
 
 
-def importer(kind: str) -> Callable[[Importer], Importer]:
-    """Register the function that imports a fetched file of tasks of ``kind``."""
-
-    def register(function: Importer) -> Importer:
-        IMPORTERS[kind] = function
-        return function
-
-    return register
-
-
-def run_task(rt: Runtime, task: ImportTask, owner: str) -> None:
+def run_task(rt: Runtime, task: ImportTask, owner: str, importers: Mapping[str, Importer]) -> None:
     """Run a claimed task to its end state (2 or 3), or put it back for a retry."""
     started = time.perf_counter()
     end_status: int | None = None
     try:
-        context = _load_context(rt, task)
+        context = _load_context(rt, task, importers)
         try:
             fetched = _fetch(rt, context, owner)
             context = replace(context, file_sha256=fetched.sha256, timings=context.timings)
             if not _skip_unchanged(rt, context, owner):
-                IMPORTERS[context.kind](rt, context, owner, fetched.path)
+                importers[context.kind](rt, context, owner, fetched.path)
             end_status = task_rows.COMPLETED
             metrics.rows_imported(task.kind, context.counts)
         finally:
@@ -105,22 +91,20 @@ def run_task(rt: Runtime, task: ImportTask, owner: str) -> None:
     except TaskReleased as exc:
         log.warning("import task %s: will retry: %s", task.task_id, exc)
     except TaskFailed as exc:
-        finish_failed(rt, task.task_id, owner, str(exc))
+        fail(rt, task.task_id, owner, str(exc))
         end_status = task_rows.FAILED
     except OperationalError:  # the database restarted or went away: nothing was committed
-        _release_after_database_error(rt, task, owner)
+        release_after_database_error(rt, task.task_id, owner, task.attempts)
     except Exception:
         log.exception("import task %s: unexpected error", task.task_id)
-        finish_failed(
-            rt, task.task_id, owner, "internal error while importing; see the service log"
-        )
+        fail(rt, task.task_id, owner, "internal error while importing; see the service log")
         end_status = task_rows.FAILED
     if end_status is not None:
         metrics.task_ended(task.kind, end_status, time.perf_counter() - started)
     log.info("import task %s done in %.2f s", task.task_id, time.perf_counter() - started)
 
 
-def _load_context(rt: Runtime, task: ImportTask) -> TaskContext:
+def _load_context(rt: Runtime, task: ImportTask, importers: Mapping[str, Importer]) -> TaskContext:
     with rt.db.transaction() as session:
         server = session.get(FileServer, task.server_id)
         if server is None or server.vdn_id != task.vdn_id:
@@ -131,7 +115,7 @@ def _load_context(rt: Runtime, task: ImportTask) -> TaskContext:
             if campaign is None:
                 raise TaskFailed("the campaign no longer exists")
             device_type = campaign.device_type
-        if task.kind not in IMPORTERS:
+        if task.kind not in importers:
             raise TaskFailed(f"unknown import kind {task.kind!r}")
         tenant = tenant_rows.get(session, task.vdn_id)
         target = SftpTarget(
@@ -206,19 +190,7 @@ def _after_fetch_error(rt: Runtime, context: TaskContext, owner: str, exc: Fetch
         if exc.retryable:
             message += f" (gave up after {context.attempts} attempts)"
         return TaskFailed(message)
-    delay = RETRY_BASE_SECONDS * 2 ** (context.attempts - 1)
-    retry_at = rt.clock() + timedelta(seconds=delay)
-    with rt.db.transaction() as session:
-        task_rows.update_owned(
-            session,
-            context.task_id,
-            owner,
-            status=task_rows.QUEUED,
-            lease_owner=None,
-            lease_expires_at=None,
-            not_before=retry_at,
-            err_msg=f"attempt {context.attempts} failed, retrying in {delay:.0f} s: {message}",
-        )
+    release_for_retry(rt, context.task_id, owner, context.attempts, message)
     return TaskReleased(message)
 
 
@@ -252,19 +224,7 @@ def complete(
     Raises LeaseLost, which rolls the whole write back, when another worker owns the task now.
     ``remember_file`` records the file's hash on the task's schedule, for the unchanged check.
     """
-    done = task_rows.update_owned(
-        session,
-        context.task_id,
-        owner,
-        status=task_rows.COMPLETED,
-        end_time=rt.clock(),
-        lease_owner=None,
-        lease_expires_at=None,
-        timings=context.timings,
-        **values,
-    )
-    if not done:
-        raise LeaseLost
+    complete_in(session, rt, context.task_id, owner, timings=context.timings, **values)
     context.counts.update(values)
     if remember_file and context.schedule_id is not None:
         schedule = session.get(ImportSchedule, context.schedule_id)
@@ -325,45 +285,3 @@ def live_progress_reporter(rt: Runtime, task_id: str, owner: str) -> Callable[[i
 
         return publish
     return progress_reporter(rt, task_id, owner)
-
-
-def _release_after_database_error(rt: Runtime, task: ImportTask, owner: str) -> None:
-    """Put a task whose run lost the database back in the queue, with backoff.
-
-    Nothing of the run was committed (the write is one transaction), so the task is retried,
-    never failed. When the database is still away the release fails too, and the task's lease
-    expires instead; either way another claim takes it up, within the bounded attempts.
-    """
-    log.warning("import task %s: database unavailable; will retry", task.task_id, exc_info=True)
-    delay = RETRY_BASE_SECONDS * 2 ** (task.attempts - 1)
-    try:
-        with rt.db.transaction() as session:
-            task_rows.update_owned(
-                session,
-                task.task_id,
-                owner,
-                status=task_rows.QUEUED,
-                lease_owner=None,
-                lease_expires_at=None,
-                not_before=rt.clock() + timedelta(seconds=delay),
-                err_msg=(
-                    f"attempt {task.attempts} failed, retrying in {delay:.0f} s: "
-                    "the database connection was lost"
-                ),
-            )
-    except OperationalError:
-        log.warning("import task %s: left for its lease to expire", task.task_id)
-
-
-def finish_failed(rt: Runtime, task_id: str, owner: str, message: str) -> None:
-    with rt.db.transaction() as session:
-        task_rows.update_owned(
-            session,
-            task_id,
-            owner,
-            status=task_rows.FAILED,
-            end_time=rt.clock(),
-            err_msg=message,
-            lease_owner=None,
-            lease_expires_at=None,
-        )

@@ -1,8 +1,12 @@
-"""Every kind of import task the worker runs; importing this module registers them all."""
+"""Every kind of import task the worker runs, by the ``kind`` stored on the task."""
 
 from __future__ import annotations
 
-from openisales.services import blocklist_import, calldata_import
-from openisales.services.import_run import IMPORTERS, run_task
+from openisales.services.blocklist_import import import_blocklist_file
+from openisales.services.calldata_import import import_calldata_file
+from openisales.services.import_run import Importer
 
-__all__ = ["IMPORTERS", "blocklist_import", "calldata_import", "run_task"]
+IMPORTERS: dict[str, Importer] = {
+    "calldata": import_calldata_file,
+    "blocklist": import_blocklist_file,
+}

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from openisales.storage.models import ImportSchedule, ImportTask
+from openisales.storage.models import ImportSchedule
 
 ACTIVE, CANCELLED = 0, 1
 

@@ -7,11 +7,14 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 
 from openisales import logs
 from openisales.services import schedules
-from openisales.services.importers import run_task
+from openisales.services.import_lifecycle import fail
+from openisales.services.import_run import Importer, run_task
+from openisales.services.importers import IMPORTERS
 from openisales.services.runtime import Runtime
 from openisales.storage import import_tasks as task_rows
 
@@ -52,9 +55,17 @@ class Heartbeat:
 
 
 class Worker:
-    def __init__(self, rt: Runtime, worker_id: str | None = None) -> None:
+    """Claims due tasks one at a time and runs them with the importer of their kind."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        worker_id: str | None = None,
+        importers: Mapping[str, Importer] = IMPORTERS,
+    ) -> None:
         self.rt = rt
         self.worker_id = worker_id or new_worker_id()
+        self.importers = importers
         self._last_housekeeping = 0.0
 
     def run_once(self) -> bool:
@@ -78,7 +89,7 @@ class Worker:
                 self._give_up(task.task_id, task.attempts)
                 return True
             with Heartbeat(self.rt, task.task_id, self.worker_id):
-                run_task(self.rt, task, self.worker_id)
+                run_task(self.rt, task, self.worker_id, self.importers)
         return True
 
     def run(self, stop: threading.Event) -> None:
@@ -101,17 +112,8 @@ class Worker:
 
     def _give_up(self, task_id: str, attempts: int) -> None:
         # A task whose workers keep dying (killed, out of memory) must not loop for ever.
-        with self.rt.db.transaction() as session:
-            task_rows.update_owned(
-                session,
-                task_id,
-                self.worker_id,
-                status=task_rows.FAILED,
-                end_time=self.rt.clock(),
-                err_msg=f"gave up after {attempts - 1} attempts: the worker stopped during each one",
-                lease_owner=None,
-                lease_expires_at=None,
-            )
+        message = f"gave up after {attempts - 1} attempts: the worker stopped during each one"
+        fail(self.rt, task_id, self.worker_id, message)
 
     def _housekeeping(self) -> None:
         now = self.rt.clock()
