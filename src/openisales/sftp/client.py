@@ -6,12 +6,13 @@ the file server's default path plus the request's relative path and name, and mu
 the default path both as text and on the server (after the server resolves symlinks).
 
 The file is streamed into a temporary file (``.fetch-*``) in the destination directory, hashed
-on the way, and renamed into place only when complete; on any failure the temporary file is
-removed. Every failure the caller can act on is a ``FetchError`` with a ``kind``.
+on the way, and renamed into place only when complete and unchanged on the server (a file still
+being written is FILE_CHANGED, see ``stability``); on any failure the temporary file is removed.
+Every failure the caller can act on is a ``FetchError`` with a ``kind``.
 
 The parts: ``connection`` (connect, log in, map connect failures), ``hostkeys`` (pinning),
-``transfer`` (the SFTP requests and the download), ``staging`` (the local temporary file),
-``errors`` (``FetchError`` and its kinds).
+``transfer`` (the SFTP requests and the download), ``stability`` (did the file change while it
+was fetched), ``staging`` (the local temporary file), ``errors`` (``FetchError`` and its kinds).
 """
 
 from __future__ import annotations
@@ -61,25 +62,24 @@ async def fetch_file(
     read_timeout: float = 30,
     progress: Callable[[int], None] | None = None,
     allowed_networks: Sequence[Network] | None = None,
+    stable_seconds: float = 0.0,
+    text: bool = False,
 ) -> FetchedFile:
     """Download one file into ``dest_dir`` (as ``dest_dir / file_name``, replacing a file there).
 
-    ``progress`` is called with the number of bytes received so far after each chunk.
-    With ``allowed_networks``, the connection is opened only to an address of the host inside
-    them, checked on the connected socket before a byte of SSH is sent.
-    ``connect_timeout`` covers TCP connect, SSH handshake and login; ``read_timeout`` applies to
-    each SFTP request (including each chunk read). Raises ``UnsafePathError`` before connecting
-    when the path is unsafe, ``ValueError`` when the pinned host key cannot be parsed,
-    ``FetchError`` for everything the server or the network does, and ``OSError`` for local
-    failures other than a full disk (e.g. ``dest_dir`` not writable).
+    ``progress`` is called with the number of bytes received so far after each chunk. With
+    ``allowed_networks``, the connection is opened only to an address of the host inside them,
+    checked on the connected socket before a byte of SSH is sent. ``connect_timeout`` covers TCP
+    connect, SSH handshake and login; ``read_timeout`` applies to each SFTP request. A file that
+    may still be in use is looked at again ``stable_seconds`` after the first look (``text``:
+    the file is CSV-like, see ``stability``). Raises ``UnsafePathError`` before connecting when
+    the path is unsafe, ``ValueError`` when the pinned host key cannot be parsed, ``FetchError``
+    for everything the server or the network does, and ``OSError`` for local failures other
+    than a full disk (e.g. ``dest_dir`` not writable).
     """
-    job = Download(
-        remote_path=resolve_remote_path(target.default_path, file_path, file_name),
-        root=normalise_root(target.default_path),
-        local_path=dest_dir / file_name,
-        max_bytes=max_bytes,
-        progress=progress,
-    )
+    remote_path = resolve_remote_path(target.default_path, file_path, file_name)
+    root, local_path = normalise_root(target.default_path), dest_dir / file_name
+    job = Download(root, remote_path, local_path, max_bytes, progress, stable_seconds, text)
     pinned = parse_pinned_key(target.pinned_host_key) if target.pinned_host_key else None
     conn = await connect(target, pinned, connect_timeout, allowed_networks)
     try:

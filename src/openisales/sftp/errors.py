@@ -26,6 +26,7 @@ class FetchErrorKind(StrEnum):
     DISK_FULL = "DISK_FULL"
     ADDRESS_NOT_ALLOWED = "ADDRESS_NOT_ALLOWED"  # outside the operator's allowed networks
     SERVER_ERROR = "SERVER_ERROR"  # any other error status the SFTP server answered with
+    FILE_CHANGED = "FILE_CHANGED"  # changed while fetched: still being written
 
 
 _RETRYABLE = frozenset(
@@ -34,6 +35,7 @@ _RETRYABLE = frozenset(
         FetchErrorKind.TIMEOUT,
         FetchErrorKind.CONNECTION_LOST,
         FetchErrorKind.SERVER_ERROR,
+        FetchErrorKind.FILE_CHANGED,
     }
 )
 

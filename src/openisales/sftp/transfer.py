@@ -2,8 +2,8 @@
 
 The remote path must stay inside the default path on the server too (after the server resolves
 symlinks). The file is streamed with many reads in flight into a temporary file in the
-destination directory, hashed on the way, and renamed into place only when complete; on any
-failure the temporary file is removed. Every SFTP request has the read timeout, and its failures
+destination directory, hashed on the way, and renamed into place only when complete and
+unchanged on the server (``stability``); on any failure the temporary file is removed. Every SFTP request has the read timeout, and its failures
 are mapped to ``FetchError`` kinds in ``_request_error``.
 """
 
@@ -14,6 +14,7 @@ import collections
 import contextlib
 import hashlib
 import stat
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ import asyncssh
 
 from openisales.sftp.errors import FetchError, FetchErrorKind, reason
 from openisales.sftp.paths import is_inside
+from openisales.sftp.stability import Snapshot, change, needs_recheck, still_being_written
 from openisales.sftp.staging import TempFile
 
 __all__ = ["IN_FLIGHT_BYTES", "MIN_BLOCK", "Download", "Session"]
@@ -59,12 +61,23 @@ class Download:
     local_path: Path
     max_bytes: int
     progress: Callable[[int], None] | None = None
+    stable_seconds: float = 0.0  # re-check a file in use this long after the first look
+    text: bool = False  # line-based text: a last line without its line end is suspect
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """The file's attributes at the first look, and when (monotonic clock) that was."""
+
+    snapshot: Snapshot
+    at: float
 
 
 @dataclass(frozen=True)
 class _Received:
     size: int
     sha256: str
+    last_byte: bytes  # empty for an empty file
 
 
 class Session:
@@ -143,7 +156,7 @@ class Session:
     async def download(self, job: Download) -> tuple[Path, int, str]:
         """Download ``job`` into its local path; returns the path, its size and SHA-256."""
         sftp = await self.request(self._conn.start_sftp_client(), "starting the SFTP session")
-        real_path = await self._locate(sftp, job)
+        real_path, seen = await self._locate(sftp, job)
         # block_size=0: each read() is exactly one SFTP request; the pipelining is ours.
         remote_file = await self.request(
             sftp.open(real_path, "rb", block_size=0), "opening", job.remote_path
@@ -152,11 +165,12 @@ class Session:
         with TempFile(job.local_path.parent) as tmp:
             received = await self._stream(_Pipeline(remote_file, block, job.max_bytes), tmp, job)
             await self.request(remote_file.close(), "closing", job.remote_path)
+            await self._check_unchanged(sftp, real_path, job, seen, received)
             tmp.commit(job.local_path)
         sftp.exit()
         return job.local_path, received.size, received.sha256
 
-    async def _locate(self, sftp: asyncssh.SFTPClient, job: Download) -> str:
+    async def _locate(self, sftp: asyncssh.SFTPClient, job: Download) -> tuple[str, _Seen]:
         """The file's real path, checked to be a regular file inside the root, within the cap."""
         where, remote_path = self._where, job.remote_path
         real_root = await self.request(
@@ -170,6 +184,7 @@ class Session:
                 f"default path {real_root}",
             )
         attrs = await self.request(sftp.stat(real_path), "reading the attributes of", remote_path)
+        seen = _Seen(Snapshot.of(attrs), time.monotonic())
         if not _is_regular(attrs):
             raise FetchError(
                 FetchErrorKind.NOT_A_FILE, f"{remote_path} on {where} is not a regular file"
@@ -180,17 +195,18 @@ class Session:
                 f"{remote_path} on {where} is {attrs.size} bytes, more than the limit of "
                 f"{job.max_bytes} bytes",
             )
-        return real_path
+        return real_path, seen
 
     async def _stream(self, pipeline: _Pipeline, tmp: TempFile, job: Download) -> _Received:
         """Read the file to its end into ``tmp``; more than ``max_bytes`` is TOO_LARGE."""
         hasher = hashlib.sha256()
-        received = 0
+        received, last = 0, b""
         while (pending := pipeline.take()) is not None:
             size, task = pending
             data = await self.request(task, f"reading at offset {received} of", job.remote_path)
             if not data:
                 break  # end of file
+            last = data
             received += len(data)
             if received > job.max_bytes:
                 raise FetchError(
@@ -204,7 +220,31 @@ class Session:
                 job.progress(received)
             if len(data) < size:  # end of file, or a server that sends less than asked:
                 pipeline.restart_at(received)  # at the end that read comes back empty
-        return _Received(received, hasher.hexdigest())
+        return _Received(received, hasher.hexdigest(), last[-1:])
+
+    async def _check_unchanged(
+        self, sftp: asyncssh.SFTPClient, real_path: str, job: Download, seen: _Seen, got: _Received
+    ) -> None:
+        """FILE_CHANGED unless the file is as first seen after the transfer and the re-check."""
+        after = await self._look(sftp, real_path, job, seen, got)
+        wait = job.stable_seconds - (time.monotonic() - seen.at)
+        ends_mid_line = job.text and got.last_byte not in (b"", b"\n", b"\r")
+        if wait > 0 and needs_recheck(after, time.time(), ends_mid_line):
+            await asyncio.sleep(wait)  # a writer that paused for the transfer writes again
+            await self._look(sftp, real_path, job, seen, got)
+
+    async def _look(
+        self, sftp: asyncssh.SFTPClient, real_path: str, job: Download, seen: _Seen, got: _Received
+    ) -> Snapshot:
+        """The file's attributes now; FILE_CHANGED when they differ from the first look."""
+        attrs = await self.request(
+            sftp.stat(real_path), "re-reading the attributes of", job.remote_path
+        )
+        now = Snapshot.of(attrs)
+        how = change(seen.snapshot, now, got.size)
+        if how is not None:
+            raise still_being_written(job.remote_path, self._where, how)
+        return now
 
 
 class _Pipeline:
