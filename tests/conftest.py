@@ -96,6 +96,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         lease_seconds=5,
         sftp_connect_timeout=5,
         sftp_read_timeout=5,
+        fetch_stable_seconds=0.05,  # the re-check of a just-written file; tests write them all
     )
 
 

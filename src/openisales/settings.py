@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     max_import_rows: int = Field(default=500_000, ge=1)
     sftp_connect_timeout: float = Field(default=10.0, gt=0)
     sftp_read_timeout: float = Field(default=30.0, gt=0)
+    fetch_stable_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="A file modified recently is looked at again this long after its fetch "
+        "began; one that changed is fetched again later (0: only before and after the transfer).",
+    )
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     lease_seconds: float = Field(
         default=60.0, gt=0, description="A task lease not renewed in time is taken up again."

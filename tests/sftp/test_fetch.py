@@ -6,8 +6,9 @@ import hashlib
 import os
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -405,6 +406,128 @@ async def test_file_that_grows_past_max_bytes_during_download(sftp: SftpServer, 
     )
     assert "grew" in error.message
     assert listing(dest) == []
+
+
+# -- a file still being written ----------------------------------------------------------------
+
+
+def append_once(path: Path, data: bytes) -> Callable[[int], None]:
+    """A progress callback that appends ``data`` to the server's file at the first chunk."""
+    done = False
+
+    def append(received: int) -> None:
+        nonlocal done
+        if not done:
+            with path.open("ab") as f:
+                f.write(data)
+            done = True
+
+    return append
+
+
+async def test_file_appended_to_during_the_transfer_is_file_changed(
+    sftp: SftpServer, dest: Path
+) -> None:
+    path = sftp.put_file("growing.csv", b"sessionId,called\n" + b"s1,13900050001\n" * 200_000)
+    error = await expect_failure(
+        FetchErrorKind.FILE_CHANGED,
+        fetch_file(
+            target_for(sftp),
+            None,
+            "growing.csv",
+            dest,
+            max_bytes=10 * MiB,
+            progress=append_once(path, b"s2,1390"),
+        ),
+    )
+    assert error.retryable
+    assert error.message.startswith("the file was still being written: ")
+    assert f"{sftp.home}/growing.csv" in error.message and "size went from" in error.message
+    assert listing(dest) == []  # the torn copy is not kept
+
+
+async def test_file_truncated_during_the_transfer_is_file_changed(
+    sftp: SftpServer, dest: Path
+) -> None:
+    path = sftp.put_file("rewritten.bin", os.urandom(3 * MiB))
+
+    def truncate(received: int) -> None:
+        if received < MiB:
+            os.truncate(path, MiB)
+
+    await expect_failure(
+        FetchErrorKind.FILE_CHANGED,
+        fetch_file(
+            target_for(sftp), None, "rewritten.bin", dest, max_bytes=10 * MiB, progress=truncate
+        ),
+    )
+    assert listing(dest) == []
+
+
+def append_after_the_transfer(path: Path, size: int, data: bytes) -> Callable[[int], None]:
+    """A progress callback that appends ``data`` 0.1 s after the last chunk has arrived."""
+
+    def append() -> None:
+        with path.open("ab") as f:
+            f.write(data)
+
+    def at_the_end(received: int) -> None:
+        if received == size:
+            threading.Timer(0.1, append).start()
+
+    return at_the_end
+
+
+async def test_recently_written_file_changed_after_the_transfer_is_caught_by_the_recheck(
+    sftp: SftpServer, dest: Path
+) -> None:
+    content = b"sessionId,called\ns1,13900050001\n"
+    path = sftp.put_file("paused.csv", content)
+    error = await expect_failure(
+        FetchErrorKind.FILE_CHANGED,
+        fetch_file(
+            target_for(sftp),
+            None,
+            "paused.csv",
+            dest,
+            max_bytes=MiB,
+            stable_seconds=1.0,  # the writer pauses 0.1 s: the re-check comes after it
+            progress=append_after_the_transfer(path, len(content), b"s2,13900050002\n"),
+        ),
+    )
+    assert "still being written" in error.message
+    assert listing(dest) == []
+
+
+async def test_old_text_file_cut_mid_line_is_rechecked_too(sftp: SftpServer, dest: Path) -> None:
+    """Its mtime says it is old (the server's clock may be behind), but its last line is cut."""
+    content = b"sessionId,called\ns1,1390"
+    path = sftp.put_file("cut.csv", content)
+    os.utime(path, (time.time() - 86400, time.time() - 86400))
+    error = await expect_failure(
+        FetchErrorKind.FILE_CHANGED,
+        fetch_file(
+            target_for(sftp),
+            None,
+            "cut.csv",
+            dest,
+            max_bytes=MiB,
+            stable_seconds=1.0,
+            text=True,
+            progress=append_after_the_transfer(path, len(content), b"0050001\n"),
+        ),
+    )
+    assert "still being written" in error.message
+
+
+async def test_unchanged_file_is_fetched_after_the_recheck(sftp: SftpServer, dest: Path) -> None:
+    """A complete file, just written and without a final line end, passes the re-check."""
+    sftp.put_file("done.csv", b"sessionId,called\ns1,13900050001")
+    result = await fetch_file(
+        target_for(sftp), None, "done.csv", dest, max_bytes=MiB, stable_seconds=0.2, text=True
+    )
+    assert result.path.read_bytes() == b"sessionId,called\ns1,13900050001"
+    assert listing(dest) == ["done.csv"]
 
 
 # -- staying inside the default path -----------------------------------------------------------

@@ -162,6 +162,8 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
                 connect_timeout=rt.settings.sftp_connect_timeout,
                 read_timeout=rt.settings.sftp_read_timeout,
                 allowed_networks=rt.settings.server_networks,
+                stable_seconds=rt.settings.fetch_stable_seconds,
+                text=context.file_name.lower().endswith((".csv", ".txt")),  # read as CSV
             )
         )
     except FetchError as exc:

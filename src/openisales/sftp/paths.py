@@ -26,6 +26,7 @@ def _check_characters(value: str, what: str) -> None:
 
 
 def normalise_root(default_path: str) -> str:
+    """The default path made canonical: absolute, no redundant slashes or '.' parts."""
     _check_characters(default_path, "the default path")
     if not default_path.startswith("/"):
         raise UnsafePathError(f"the default path must be absolute, got {default_path!r}")
