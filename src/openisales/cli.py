@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openisales import logs
-from openisales.client_cli import client_app
+from openisales.client.cli import client_app
 from openisales.errors import ISalesError
 from openisales.services import tenants
 from openisales.services.runtime import Runtime
