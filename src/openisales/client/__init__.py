@@ -3,9 +3,9 @@
 from openisales.client.api import (
     AuthV2,
     ISalesClient,
-    ISalesError,
+    ISalesClientError,
     ISalesHTTPError,
     ISalesResponseError,
 )
 
-__all__ = ["AuthV2", "ISalesClient", "ISalesError", "ISalesHTTPError", "ISalesResponseError"]
+__all__ = ["AuthV2", "ISalesClient", "ISalesClientError", "ISalesHTTPError", "ISalesResponseError"]

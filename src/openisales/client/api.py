@@ -14,7 +14,7 @@ import httpx
 
 from openisales.auth.signing import Variant, format_timestamp, sign
 
-__all__ = ["AuthV2", "ISalesClient", "ISalesError", "ISalesHTTPError", "ISalesResponseError"]
+__all__ = ["AuthV2", "ISalesClient", "ISalesClientError", "ISalesHTTPError", "ISalesResponseError"]
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 
@@ -70,11 +70,11 @@ class AuthV2(httpx.Auth):
         yield request
 
 
-class ISalesError(Exception):
+class ISalesClientError(Exception):
     """Base class for errors raised by :class:`ISalesClient`."""
 
 
-class ISalesHTTPError(ISalesError):
+class ISalesHTTPError(ISalesClientError):
     """A non-2xx HTTP response. ``envelope`` is the JSON body if it was a JSON object."""
 
     def __init__(self, status_code: int, envelope: dict[str, Any] | None, body: bytes) -> None:
@@ -85,7 +85,7 @@ class ISalesHTTPError(ISalesError):
         super().__init__(f"HTTP {status_code}: {detail}")
 
 
-class ISalesResponseError(ISalesError):
+class ISalesResponseError(ISalesClientError):
     """A 2xx response whose body is not a JSON object (no result envelope)."""
 
 
