@@ -1,140 +1,300 @@
-"""Typed errors and the CC-iSales result codes they map to.
+"""The result-code table, and the typed errors that carry its codes.
 
-Every failure the service reports is one of these, raised where it is found and turned into
-the iSales envelope (``resultCode``/``resultDesc``/``returnCode``/``returnDesc``) in one place,
-the API's error handler. The hierarchy::
+``ResultCode`` is the one table of every code the service answers with: the code, its HTTP
+status, its English and Chinese description, and whether iSales documents it or it is
+openisales' own (``02001xx``). Everything else is derived from it: an error's HTTP status, the
+envelope's default text, and the code tables of the OpenAPI description, docs/api.md and
+docs/architecture.md.
+
+Every failure the service reports is one of the errors below, raised where it is found and
+turned into the iSales envelope (``resultCode``/``resultDesc``/``returnCode``/``returnDesc``)
+in one place, the API's error handler. The class says what went wrong and so carries the code;
+the HTTP status is always the code's, never the class's. The hierarchy::
 
     ISalesError
-    ├── ParameterError        request values (seed Table 8 codes 0200001, 02000001-02000011)
+    ├── ParameterError        0200001; seed Table 8: EmptyValue, InvalidCharacters, WrongType,
+    │                         WrongValue, WrongCombination, HourMinuteUnpaired; NumberBlocklisted
     ├── AuthenticationError   signature, key, clock window, replay: HTTP 401
     ├── ForbiddenError        a valid key asking for another tenant: HTTP 403
-    ├── NotFoundError         file server, campaign, call data, import task absent (or another tenant's)
+    ├── NotFoundError         ServerNotFound, CampaignNotFound, CallDataNotFound,
+    │                         ImportTaskNotFound, ScheduleNotFound, NotOnBlocklist, TenantNotFound
     ├── ConflictError         already exists (names, addresses, numbers)
-    └── StateError            the object's state forbids the operation (campaign started, completed...)
+    ├── StateError            the object's state forbids it (campaign started...); PendingLimitReached
+    └── BodyTooLarge, RequestTimeout, UnsupportedMediaType   the signed-request gate: 413, 408, 415
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from enum import StrEnum, unique
+from typing import Any, ClassVar
+
+_Row = tuple[str, int, str, str, bool]
 
 
-class ResultCode:
-    """Result codes: the documented iSales codes, then openisales' own (``02001xx``)."""
-
-    SUCCESS = "0200000"
-    PARAMETER = "0200001"
-    EMPTY = "02000001"
-    INVALID_CHARS = "02000002"
-    TOO_LONG = "02000003"
-    TOO_SHORT = "02000004"
-    LENGTH_RANGE = "02000005"
-    WRONG_TYPE = "02000006"
-    WRONG_VALUE = "02000007"
-    CONVERSION = "02000008"
-    COMBINATION = "02000009"
-    HOUR_MINUTE = "02000010"
-    TOO_MANY_PARAMETERS = "02000011"
-    SERVER_NOT_FOUND = "0200006"
-    CAMPAIGN_NOT_FOUND = "0200007"
-    CALL_DATA_NOT_FOUND = "0200033"
-    # openisales' own codes, beside the documented ones.
-    UNAUTHORIZED = "0200101"
-    FORBIDDEN = "0200103"
-    PATH_NOT_FOUND = "0200104"
-    METHOD_NOT_ALLOWED = "0200105"
-    UNSUPPORTED_MEDIA_TYPE = "0200115"
-    REQUEST_TIMEOUT = "0200116"
-    BODY_TOO_LARGE = "0200113"
-    ALREADY_EXISTS = "0200109"
-    WRONG_STATE = "0200110"
-    IMPORT_TASK_NOT_FOUND = "0200111"
-    SCHEDULE_NOT_FOUND = "0200112"
-    BLOCKLIST_NUMBER_NOT_FOUND = "0200114"
-    INTERNAL = "0200199"
-    BLOCKLISTED = "0200120"
-    PENDING_LIMIT = "0200121"
+def _isales(code: str, en: str, zh: str) -> _Row:
+    """A code iSales documents (seed Table 8, the reference): HTTP 200, as its clients expect."""
+    return code, 200, en, zh, True
 
 
-DESCRIPTIONS: dict[str, str] = {
-    ResultCode.SUCCESS: "success",
-    ResultCode.PARAMETER: "Parameter error.",
-    ResultCode.EMPTY: "Empty parameter.",
-    ResultCode.INVALID_CHARS: "The parameter contains invalid characters.",
-    ResultCode.TOO_LONG: "The parameter length cannot exceed the maximum length.",
-    ResultCode.TOO_SHORT: "The parameter length cannot be less than the minimum length.",
-    ResultCode.LENGTH_RANGE: "The parameter length must be within the specified range.",
-    ResultCode.WRONG_TYPE: "Incorrect parameter type.",
-    ResultCode.WRONG_VALUE: "Incorrect parameter value.",
-    ResultCode.CONVERSION: "Parameter conversion error.",
-    ResultCode.COMBINATION: "Incorrect parameter combination.",
-    ResultCode.HOUR_MINUTE: "The hour and minute parameters must be set at the same time.",
-    ResultCode.TOO_MANY_PARAMETERS: "The number of parameters cannot exceed the specified number.",
-    ResultCode.SERVER_NOT_FOUND: "The server configuration does not exist.",
-    ResultCode.CAMPAIGN_NOT_FOUND: "The outbound campaign does not exist.",
-    ResultCode.CALL_DATA_NOT_FOUND: "The outbound call data does not exist.",
-    ResultCode.UNAUTHORIZED: "Authentication failed.",
-    ResultCode.FORBIDDEN: "The access key may not act for this VDN.",
-    ResultCode.PATH_NOT_FOUND: "No such interface.",
-    ResultCode.METHOD_NOT_ALLOWED: "The interface does not support this method.",
-    ResultCode.UNSUPPORTED_MEDIA_TYPE: "Content-Type must be application/json; charset=UTF-8.",
-    ResultCode.BODY_TOO_LARGE: "The request body is too large.",
-    ResultCode.REQUEST_TIMEOUT: "The request body did not arrive in time.",
-    ResultCode.ALREADY_EXISTS: "The object already exists.",
-    ResultCode.WRONG_STATE: "The object's state does not allow this operation.",
-    ResultCode.IMPORT_TASK_NOT_FOUND: "The import task does not exist.",
-    ResultCode.SCHEDULE_NOT_FOUND: "The import schedule does not exist.",
-    ResultCode.BLOCKLIST_NUMBER_NOT_FOUND: "The number is not on the blocklist.",
-    ResultCode.INTERNAL: "Internal error; the request was not carried out.",
-    ResultCode.BLOCKLISTED: "A called number is on the tenant's blocklist; nothing was added.",
-    ResultCode.PENDING_LIMIT: "The campaign cannot hold more incomplete call records.",
-}
+def _ours(code: str, http_status: int, en: str, zh: str) -> _Row:
+    """One of openisales' own codes (``02001xx``), beside the documented ones."""
+    return code, http_status, en, zh, False
+
+
+@unique
+class ResultCode(StrEnum):
+    """Every result code, with its HTTP status, English and Chinese texts and its origin.
+
+    Chinese texts: as the reference quotes them where it does (0200001, 02000010, 02000011,
+    0200006, 0200007, 0200033, and the example of 02000005); the others say the same as the
+    English in the reference's wording (参数, 外呼活动, 外呼数据, 黑名单).
+    """
+
+    _value_: str
+    http_status: int
+    en: str
+    zh: str
+    documented: bool
+
+    def __new__(cls, code: str, http_status: int, en: str, zh: str, documented: bool) -> ResultCode:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.http_status = http_status
+        member.en = en
+        member.zh = zh
+        member.documented = documented
+        return member
+
+    # One code a line, so that the table reads as one; the formatter leaves it alone.
+    # fmt: off
+    SUCCESS = _isales("0200000", "success", "成功")
+    PARAMETER = _isales("0200001", "Parameter error.", "参数异常，异常详情在resultDesc中描述")
+    EMPTY = _isales("02000001", "Empty parameter.", "参数值为空")
+    INVALID_CHARS = _isales("02000002", "The parameter contains invalid characters.", "参数包含非法字符")
+    TOO_LONG = _isales("02000003", "The parameter length cannot exceed the maximum length.", "参数长度不能大于规定长度")
+    TOO_SHORT = _isales("02000004", "The parameter length cannot be less than the minimum length.", "参数长度不能小于规定长度")
+    LENGTH_RANGE = _isales("02000005", "The parameter length must be within the specified range.", "参数长度需要介于规定的最小长度和最大长度之间")
+    WRONG_TYPE = _isales("02000006", "Incorrect parameter type.", "参数类型不正确")
+    WRONG_VALUE = _isales("02000007", "Incorrect parameter value.", "参数值大小不正确")
+    CONVERSION = _isales("02000008", "Parameter conversion error.", "参数转换异常，请检查请求参数")
+    COMBINATION = _isales("02000009", "Incorrect parameter combination.", "参数组合不正确，请检查请求参数")
+    HOUR_MINUTE = _isales("02000010", "The hour and minute parameters must be set at the same time.", "hour和minute必须同时存在")
+    TOO_MANY_PARAMETERS = _isales("02000011", "The number of parameters cannot exceed the specified number.", "参数个数不能大于规定个数")
+    SERVER_NOT_FOUND = _isales("0200006", "The server configuration does not exist.", "服务器配置信息不存在")
+    CAMPAIGN_NOT_FOUND = _isales("0200007", "The outbound campaign does not exist.", "外呼活动不存在")
+    CALL_DATA_NOT_FOUND = _isales("0200033", "The outbound call data does not exist.", "外呼数据不存在")
+    UNAUTHORIZED = _ours("0200101", 401, "Authentication failed.", "鉴权失败")
+    FORBIDDEN = _ours("0200103", 403, "The access key may not act for this VDN.", "该访问密钥无权操作此VDN")
+    PATH_NOT_FOUND = _ours("0200104", 404, "No such interface.", "接口不存在")
+    METHOD_NOT_ALLOWED = _ours("0200105", 405, "The interface does not support this method.", "该接口不支持此请求方法")
+    ALREADY_EXISTS = _ours("0200109", 200, "The object already exists.", "对象已存在")
+    WRONG_STATE = _ours("0200110", 200, "The object's state does not allow this operation.", "对象当前状态不允许此操作")
+    IMPORT_TASK_NOT_FOUND = _ours("0200111", 200, "The import task does not exist.", "导入任务不存在")
+    SCHEDULE_NOT_FOUND = _ours("0200112", 200, "The import schedule does not exist.", "定时导入任务不存在")
+    BODY_TOO_LARGE = _ours("0200113", 413, "The request body is too large.", "请求体过大")
+    BLOCKLIST_NUMBER_NOT_FOUND = _ours("0200114", 200, "The number is not on the blocklist.", "该号码不在黑名单中")
+    UNSUPPORTED_MEDIA_TYPE = _ours("0200115", 415, "Content-Type must be application/json; charset=UTF-8.", "Content-Type必须为application/json; charset=UTF-8")
+    REQUEST_TIMEOUT = _ours("0200116", 408, "The request body did not arrive in time.", "请求体未在规定时间内送达")
+    BLOCKLISTED = _ours("0200120", 200, "A called number is on the tenant's blocklist; nothing was added.", "被叫号码在租户的黑名单中，未添加任何数据")
+    PENDING_LIMIT = _ours("0200121", 200, "The campaign cannot hold more incomplete call records.", "外呼活动中未完成的外呼数据已达上限")
+    INTERNAL = _ours("0200199", 500, "Internal error; the request was not carried out.", "内部错误，请求未被执行")
+    # fmt: on
+
+    @classmethod
+    def of(cls, text: str) -> ResultCode:
+        """The member whose code is ``text`` (``KeyError`` if the table has none)."""
+        return cls._value2member_map_[text]  # type: ignore[return-value]
 
 
 class ISalesError(Exception):
-    """A failure reported to the client with a result code and a message naming the cause."""
+    """A failure reported to the client with a result code and a message naming the cause.
 
-    default_code: ClassVar[str] = ResultCode.PARAMETER
-    http_status: ClassVar[int] = 200
+    A subclass names its code as a class keyword (``class X(ISalesError, code=...)``); it may
+    not name an HTTP status: that is its code's, from the table.
+    """
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    default_code: ClassVar[ResultCode]
+
+    def __init_subclass__(cls, *, code: ResultCode | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "http_status" in vars(cls):
+            raise TypeError(f"{cls.__name__}: the HTTP status is the code's (ResultCode)")
+        if code is not None:
+            cls.default_code = code
+
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        self.code = code or self.default_code
+        self.code: ResultCode = self.default_code
+
+    @property
+    def http_status(self) -> int:
+        """The HTTP status of the answer: always the code's, from the table."""
+        return self.code.http_status
 
 
-class ParameterError(ISalesError):
+# -- request values: the documented parameter codes --------------------------------------------
+
+
+class ParameterError(ISalesError, code=ResultCode.PARAMETER):
     """A request value breaks a documented rule; ``message`` names the field and the rule."""
 
-    default_code = ResultCode.PARAMETER
+    @classmethod
+    def of(cls, code: ResultCode, message: str) -> ParameterError:
+        """The error of the Table 8 code that validation chose (a row's first problem)."""
+        error = cls(message)
+        error.code = code
+        return error
 
 
-class AuthenticationError(ISalesError):
+class EmptyValue(ParameterError, code=ResultCode.EMPTY):
+    """A required value is missing or empty."""
+
+
+class InvalidCharacters(ParameterError, code=ResultCode.INVALID_CHARS):
+    """A value holds characters its field does not allow."""
+
+
+class WrongType(ParameterError, code=ResultCode.WRONG_TYPE):
+    """A value is not of its field's type or format (a date that is not yyyy-MM-dd...)."""
+
+
+class WrongValue(ParameterError, code=ResultCode.WRONG_VALUE):
+    """A value of the right type lies outside what its field accepts."""
+
+
+class WrongCombination(ParameterError, code=ResultCode.COMBINATION):
+    """Values that are each valid do not go together (begin after end, a repeated number)."""
+
+
+class HourMinuteUnpaired(ParameterError, code=ResultCode.HOUR_MINUTE):
+    """Only one of ``hour`` and ``minute`` was given."""
+
+    def __init__(self) -> None:
+        super().__init__("hour and minute must be set at the same time")
+
+
+class NumberBlocklisted(ParameterError, code=ResultCode.BLOCKLISTED):
+    """Called numbers of the request are on the tenant's blocklist; nothing was added."""
+
+    def __init__(self, numbers: Sequence[str]) -> None:
+        listed = ", ".join(numbers)
+        which = f"number {listed} is" if len(numbers) == 1 else f"numbers {listed} are"
+        super().__init__(f"called {which} on the blocklist; nothing was added")
+
+
+# -- who may ask ---------------------------------------------------------------------------------
+
+
+class AuthenticationError(ISalesError, code=ResultCode.UNAUTHORIZED):
     """The request is not signed by a known key, or the signature does not hold."""
 
-    default_code = ResultCode.UNAUTHORIZED
-    http_status = 401
 
-
-class ForbiddenError(ISalesError):
+class ForbiddenError(ISalesError, code=ResultCode.FORBIDDEN):
     """A valid key asked to act for a tenant (vdnId) that is not its own."""
 
-    default_code = ResultCode.FORBIDDEN
-    http_status = 403
+
+# -- objects that are not there -------------------------------------------------------------------
 
 
 class NotFoundError(ISalesError):
-    """The object does not exist for this tenant (another tenant's object looks the same)."""
+    """The object does not exist for this tenant (another tenant's object looks the same).
 
-    default_code = ResultCode.PARAMETER
+    Each subclass says which object, and so the code, and how the message names it; it is
+    raised with the object's key.
+    """
+
+    noun: ClassVar[str]
+    absent: ClassVar[str] = "does not exist"
+
+    def __init_subclass__(
+        cls, *, noun: str | None = None, absent: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.noun = noun or cls.noun
+        cls.absent = absent or cls.absent
+
+    def __init__(self, key: object, *, where: str = "") -> None:
+        super().__init__(f"{self.noun} {key} {self.absent}{where}")
 
 
-class ConflictError(ISalesError):
+class ServerNotFound(NotFoundError, code=ResultCode.SERVER_NOT_FOUND, noun="file server"):
+    """No file server with this serverId."""
+
+
+class CampaignNotFound(NotFoundError, code=ResultCode.CAMPAIGN_NOT_FOUND, noun="campaign"):
+    """No campaign with this campaignId."""
+
+
+class CallDataNotFound(NotFoundError, code=ResultCode.CALL_DATA_NOT_FOUND, noun="call data"):
+    """No call data with this dataId in the campaign."""
+
+    def __init__(self, data_id: str, campaign_id: int) -> None:
+        super().__init__(data_id, where=f" in campaign {campaign_id}")
+
+
+class ImportTaskNotFound(NotFoundError, code=ResultCode.IMPORT_TASK_NOT_FOUND, noun="import task"):
+    """No import task with this id."""
+
+
+class ScheduleNotFound(NotFoundError, code=ResultCode.SCHEDULE_NOT_FOUND, noun="import schedule"):
+    """No import schedule with this id."""
+
+
+class NotOnBlocklist(
+    NotFoundError,
+    code=ResultCode.BLOCKLIST_NUMBER_NOT_FOUND,
+    noun="blocklistNo:",
+    absent="is not on the blocklist",
+):
+    """The number to remove is not on the tenant's blocklist."""
+
+
+class TenantNotFound(NotFoundError, code=ResultCode.PARAMETER, noun="tenant"):
+    """No tenant with this vdnId.
+
+    Tenants are no iSales object: only the CLI asks for one, and it shows the message, so the
+    generic parameter code stands rather than a code of our own.
+    """
+
+
+# -- what the objects' state allows ---------------------------------------------------------------
+
+
+class ConflictError(ISalesError, code=ResultCode.ALREADY_EXISTS):
     """The object would duplicate one that exists."""
 
-    default_code = ResultCode.ALREADY_EXISTS
 
-
-class StateError(ISalesError):
+class StateError(ISalesError, code=ResultCode.WRONG_STATE):
     """The object's current state forbids the operation."""
 
-    default_code = ResultCode.WRONG_STATE
+
+class PendingLimitReached(StateError, code=ResultCode.PENDING_LIMIT):
+    """The campaign would hold more incomplete call records than it may."""
+
+
+# -- the signed-request gate: raised with what it found -------------------------------------------
+
+
+class BodyTooLarge(ISalesError, code=ResultCode.BODY_TOO_LARGE):
+    """The request body is larger than the configured cap (bytes)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"the request body is larger than the limit of {cap} bytes")
+
+
+class RequestTimeout(ISalesError, code=ResultCode.REQUEST_TIMEOUT):
+    """The request body did not arrive within the read timeout (seconds)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request body did not arrive within {seconds:g} seconds")
+
+
+class UnsupportedMediaType(ISalesError, code=ResultCode.UNSUPPORTED_MEDIA_TYPE):
+    """A body that is not JSON in UTF-8; raised with the Content-Type sent."""
+
+    def __init__(self, content_type: str | None) -> None:
+        super().__init__(
+            f"Content-Type must be application/json; charset=UTF-8, got {content_type!r}"
+        )

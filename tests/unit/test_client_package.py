@@ -22,7 +22,7 @@ WITHOUT_CLI_LIBRARIES = textwrap.dedent(
 
     sys.meta_path.insert(0, Unimportable())
     import openisales.client
-    from openisales.client import AuthV2, ISalesClient, ISalesError, ISalesHTTPError
+    from openisales.client import AuthV2, ISalesClient, ISalesClientError, ISalesHTTPError
     from openisales.client.api import ISalesResponseError
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("typer", "rich"))
     assert not loaded, loaded

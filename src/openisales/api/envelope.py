@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from openisales.errors import DESCRIPTIONS, ResultCode
+from openisales.errors import ResultCode
 
 
 def ok(description: str = "success", **fields: Any) -> dict[str, Any]:
@@ -20,8 +20,14 @@ def ok(description: str = "success", **fields: Any) -> dict[str, Any]:
     }
 
 
-def failure(code: str, message: str | None = None, *, status: int = 200) -> JSONResponse:
-    """A failure envelope; ``message`` names the cause, the code's description stands in."""
-    text = message or DESCRIPTIONS.get(code, "failure")
+def failure(
+    code: ResultCode, message: str | None = None, *, status: int | None = None
+) -> JSONResponse:
+    """A failure envelope with the code's HTTP status; ``message`` names the cause.
+
+    Without a message the code's description stands in. ``status`` overrides the table only where HTTP itself fixes the status: a readiness probe,
+    a framework refusal the table has no code for. Errors never pass it.
+    """
+    text = message or code.en
     body = {"resultCode": code, "resultDesc": text, "returnCode": code, "returnDesc": text}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=code.http_status if status is None else status)

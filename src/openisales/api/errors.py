@@ -18,7 +18,7 @@ from openisales.errors import ISalesError, ResultCode
 log = logging.getLogger("openisales.api")
 
 # Pydantic's error types -> seed Table 8 codes, for the rules our own validators do not raise.
-PYDANTIC_CODES = {
+PYDANTIC_CODES: dict[str, ResultCode] = {
     "missing": ResultCode.EMPTY,
     "extra_forbidden": ResultCode.TOO_MANY_PARAMETERS,
     "string_too_long": ResultCode.TOO_LONG,
@@ -39,7 +39,7 @@ def install(app: FastAPI) -> None:
 
 
 async def _isales_error(_request: Request, exc: ISalesError) -> JSONResponse:
-    return failure(exc.code, exc.message, status=exc.http_status)
+    return failure(exc.code, exc.message)
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -47,7 +47,7 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     return failure(code, message)
 
 
-def describe_validation_errors(errors: Sequence[Any]) -> tuple[str, str]:
+def describe_validation_errors(errors: Sequence[Any]) -> tuple[ResultCode, str]:
     """The code of the first error and a message naming every field and rule broken."""
     if not errors:
         return ResultCode.PARAMETER, "invalid request"
@@ -55,9 +55,9 @@ def describe_validation_errors(errors: Sequence[Any]) -> tuple[str, str]:
     return _code(errors[0]), "; ".join(parts)
 
 
-def _code(error: Any) -> str:
+def _code(error: Any) -> ResultCode:
     if error.get("type") == ISALES_ERROR:
-        return str((error.get("ctx") or {}).get("code", ResultCode.PARAMETER))
+        return ResultCode.of(str((error.get("ctx") or {}).get("code", ResultCode.PARAMETER)))
     kind = str(error.get("type", ""))
     if _is_null(error):
         return ResultCode.EMPTY
@@ -93,16 +93,17 @@ def _message(error: Any) -> str:
 
 async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 404:
-        return failure(ResultCode.PATH_NOT_FOUND, status=404)
+        return failure(ResultCode.PATH_NOT_FOUND)
     if exc.status_code == 405:
-        return failure(ResultCode.METHOD_NOT_ALLOWED, status=405)
+        return failure(ResultCode.METHOD_NOT_ALLOWED)
     if exc.status_code == 400:
         # FastAPI's own "error parsing the body" (e.g. a body that is not UTF-8): a parameter
         # error like any other, answered with HTTP 200 and the code.
         return failure(ResultCode.PARAMETER, f"body: {exc.detail}")
+    # Any other status the framework chose stands: the table has no code for it.
     return failure(ResultCode.PARAMETER, str(exc.detail), status=exc.status_code)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return failure(ResultCode.INTERNAL, status=500)
+    return failure(ResultCode.INTERNAL)

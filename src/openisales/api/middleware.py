@@ -15,7 +15,14 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openisales.api.envelope import failure
-from openisales.errors import ForbiddenError, ISalesError, ResultCode
+from openisales.errors import (
+    BodyTooLarge,
+    ForbiddenError,
+    ISalesError,
+    RequestTimeout,
+    UnsupportedMediaType,
+    WrongType,
+)
 from openisales.services.authentication import SignedRequest
 
 ISALES_PREFIX = "/rest/isales/"
@@ -50,8 +57,8 @@ class SignedRequestMiddleware:
             _check_content_type(request)
             _check_tenant(scope["path"], vdn_id)
         except ISalesError as exc:
-            response = failure(exc.code, exc.message, status=exc.http_status)
-            if isinstance(exc, _RequestTimeout):
+            response = failure(exc.code, exc.message)
+            if isinstance(exc, RequestTimeout):
                 response.headers["connection"] = "close"  # the rest of the body is not awaited
             await response(scope, receive, send)
             return
@@ -61,16 +68,14 @@ class SignedRequestMiddleware:
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         declared = _header(scope, b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise _too_large(self.max_body_bytes)
+            raise BodyTooLarge(self.max_body_bytes)
         # One deadline for the whole body: a client dribbling or withholding it (slowloris)
         # must not hold a connection and a worker slot for ever.
         try:
             with anyio.fail_after(self.read_timeout):
                 return await self._receive_body(receive)
         except TimeoutError:
-            raise _RequestTimeout(
-                f"the request body did not arrive within {self.read_timeout:g} seconds"
-            ) from None
+            raise RequestTimeout(self.read_timeout) from None
 
     async def _receive_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
@@ -82,30 +87,11 @@ class SignedRequestMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                raise _too_large(self.max_body_bytes)
+                raise BodyTooLarge(self.max_body_bytes)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
-
-
-class _BodyTooLarge(ISalesError):
-    default_code = ResultCode.BODY_TOO_LARGE
-    http_status = 413
-
-
-class _RequestTimeout(ISalesError):
-    default_code = ResultCode.REQUEST_TIMEOUT
-    http_status = 408
-
-
-class _UnsupportedMediaType(ISalesError):
-    default_code = ResultCode.UNSUPPORTED_MEDIA_TYPE
-    http_status = 415
-
-
-def _too_large(cap: int) -> ISalesError:
-    return _BodyTooLarge(f"the request body is larger than the limit of {cap} bytes")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -142,9 +128,7 @@ def _check_content_type(request: SignedRequest) -> None:
         if key.lower() == "charset":
             charset = val.strip().strip('"').lower()
     if media.strip().lower() != "application/json" or charset not in ("", "utf-8", "utf8"):
-        raise _UnsupportedMediaType(
-            f"Content-Type must be application/json; charset=UTF-8, got {value!r}"
-        )
+        raise UnsupportedMediaType(value)
 
 
 def _check_tenant(path: str, vdn_id: int) -> None:
@@ -153,9 +137,7 @@ def _check_tenant(path: str, vdn_id: int) -> None:
         return
     text = match.group(1)
     if not text.isdigit() or not 1 <= int(text) <= 9999:
-        raise ISalesError(
-            f"vdnId: must be an integer from 1 to 9999, got {text!r}", code=ResultCode.WRONG_TYPE
-        )
+        raise WrongType(f"vdnId: must be an integer from 1 to 9999, got {text!r}")
     if int(text) != vdn_id:
         raise ForbiddenError(f"this access key belongs to VDN {vdn_id}, not to VDN {int(text)}")
 

@@ -19,7 +19,7 @@ ISALES_ERROR = "isales"
 DIALLABLE = re.compile(r"[0-9*#]+")
 
 
-def fail(code: str, message: str) -> PydanticCustomError:
+def fail(code: ResultCode, message: str) -> PydanticCustomError:
     """A validation error that names its result code."""
     return PydanticCustomError(ISALES_ERROR, message, {"code": code})
 

@@ -6,6 +6,6 @@ Importing it loads httpx and nothing of the command line: ``openisales client ..
 
 from openisales.client.api import ISalesClient
 from openisales.client.auth import AuthV2
-from openisales.client.errors import ISalesError, ISalesHTTPError, ISalesResponseError
+from openisales.client.errors import ISalesClientError, ISalesHTTPError, ISalesResponseError
 
-__all__ = ["AuthV2", "ISalesClient", "ISalesError", "ISalesHTTPError", "ISalesResponseError"]
+__all__ = ["AuthV2", "ISalesClient", "ISalesClientError", "ISalesHTTPError", "ISalesResponseError"]

@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 
 from openisales.client.auth import AuthV2
-from openisales.client.errors import ISalesError, ISalesHTTPError, ISalesResponseError
+from openisales.client.errors import ISalesClientError, ISalesHTTPError, ISalesResponseError
 from openisales.client.session import SignedSession, drop_none, json_object, segment
 
-__all__ = ["AuthV2", "ISalesClient", "ISalesError", "ISalesHTTPError", "ISalesResponseError"]
+__all__ = ["AuthV2", "ISalesClient", "ISalesClientError", "ISalesHTTPError", "ISalesResponseError"]
 
 
 def _file_import(

@@ -1,4 +1,4 @@
-"""What :class:`ISalesClient` raises: ``ISalesError`` > ``ISalesHTTPError``, ``ISalesResponseError``.
+"""What :class:`ISalesClient` raises: ``ISalesClientError`` > ``ISalesHTTPError``, ``ISalesResponseError``.
 
 Business result codes (``resultCode`` other than ``0200000``) are returned, never raised.
 """
@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 
-class ISalesError(Exception):
+class ISalesClientError(Exception):
     """Base class for errors raised by :class:`ISalesClient`."""
 
 
-class ISalesHTTPError(ISalesError):
+class ISalesHTTPError(ISalesClientError):
     """A non-2xx HTTP response. ``envelope`` is the JSON body if it was a JSON object."""
 
     def __init__(self, status_code: int, envelope: dict[str, Any] | None, body: bytes) -> None:
@@ -23,5 +23,5 @@ class ISalesHTTPError(ISalesError):
         super().__init__(f"HTTP {status_code}: {detail}")
 
 
-class ISalesResponseError(ISalesError):
+class ISalesResponseError(ISalesClientError):
     """A 2xx response whose body is not a JSON object (no result envelope)."""

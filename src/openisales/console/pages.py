@@ -30,10 +30,10 @@ from openisales.console.web import (
 )
 from openisales.errors import (
     AuthenticationError,
+    CampaignNotFound,
+    ImportTaskNotFound,
     ISalesError,
-    NotFoundError,
     ParameterError,
-    ResultCode,
 )
 from openisales.exports import write_failure_report
 from openisales.services import authentication, campaigns, file_servers, imports, schedules
@@ -231,7 +231,7 @@ def import_start(campaign_id: CampaignId, ctx: Ctx = Depends(posted)) -> Respons
             task = imports.submit(db, ctx.vdn, campaign_id, request, ctx.rt.clock())
             task_id = task.task_id
     except ISalesError as exc:
-        if isinstance(exc, NotFoundError) and exc.code == ResultCode.CAMPAIGN_NOT_FOUND:
+        if isinstance(exc, CampaignNotFound):
             raise
         return _campaign_page(ctx, campaign_id, 400, error=exc.message, form=ctx.form)
     ctx.rt.work_available.set()  # committed: wake an idle worker of this process
@@ -258,7 +258,7 @@ def _task_of(ctx: Ctx, db: Any, campaign_id: int, task_id: str) -> Any:
     campaign = campaigns.get(db, ctx.vdn, campaign_id)
     task = imports.get_task(db, ctx.vdn, task_id)
     if task.campaign_pk != campaign.pk:
-        raise NotFoundError(f"import task {task_id} does not exist")
+        raise ImportTaskNotFound(task_id)
     return campaign, task
 
 

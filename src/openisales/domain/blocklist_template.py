@@ -25,6 +25,7 @@ from types import MappingProxyType
 
 from openisales.domain.cells import Cell, cell_text, number_digits, round_to_second
 from openisales.domain.records import (
+    COMBINATION,
     EMPTY,
     INVALID_CHARS,
     LOST_DIGITS_TEXT,
@@ -40,7 +41,6 @@ from openisales.domain.records import (
 )
 from openisales.domain.template import TemplateError, locate_columns
 
-COMBINATION = "02000009"
 NUMBER_MAX = 24
 VALIDITY_MIN, VALIDITY_MAX = 1, 120
 RESTRICT_TIMES_MIN, RESTRICT_TIMES_MAX = 1, 100

@@ -10,14 +10,16 @@ from datetime import date, datetime
 from typing import Any
 
 from openisales.domain.cells import Cell, cell_text
+from openisales.errors import ResultCode
 
-# Seed Table 8.
-EMPTY = "02000001"
-INVALID_CHARS = "02000002"
-TOO_LONG = "02000003"
-WRONG_TYPE = "02000006"
-WRONG_VALUE = "02000007"
-CONVERSION = "02000008"
+# The seed Table 8 codes row errors carry, under the short names the validators use.
+EMPTY = ResultCode.EMPTY
+INVALID_CHARS = ResultCode.INVALID_CHARS
+TOO_LONG = ResultCode.TOO_LONG
+WRONG_TYPE = ResultCode.WRONG_TYPE
+WRONG_VALUE = ResultCode.WRONG_VALUE
+CONVERSION = ResultCode.CONVERSION
+COMBINATION = ResultCode.COMBINATION
 
 # Seed Tables 2 and 3; priority from the 2025-11 edition (task-group import: 1-5).
 SESSION_ID_MAX = 32
@@ -107,7 +109,7 @@ class RowError:
 
     row: int
     column: str
-    code: str
+    code: ResultCode
     rule: str
     message: str
 

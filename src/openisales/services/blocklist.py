@@ -29,7 +29,14 @@ from openisales.domain.blocklist_template import (
     parse_period,
 )
 from openisales.domain.records import RowError, parse_whole
-from openisales.errors import ConflictError, NotFoundError, ParameterError, ResultCode
+from openisales.errors import (
+    ConflictError,
+    EmptyValue,
+    NotOnBlocklist,
+    ParameterError,
+    WrongCombination,
+    WrongValue,
+)
 from openisales.services.imports import ImportRequest, submit_file_import
 from openisales.storage import blocklist as blocklist_rows
 from openisales.storage import import_tasks as task_rows
@@ -71,18 +78,15 @@ def is_active(entry: BlocklistEntry, now: datetime) -> bool:
 def _raise_first(errors: list[RowError]) -> None:
     if errors:
         error = errors[0]
-        raise ParameterError(error.message, code=error.code)
+        raise ParameterError.of(error.code, error.message)
 
 
 def check_numbers(field: str, numbers: Sequence[str], *, adding: bool) -> list[str]:
     """Up to 20 well-formed numbers; an add needs at least one and refuses repeats."""
     if adding and not numbers:
-        raise ParameterError(f"{field}: give at least one number", code=ResultCode.EMPTY)
+        raise EmptyValue(f"{field}: give at least one number")
     if len(numbers) > MAX_NUMBERS:
-        raise ParameterError(
-            f"{field}: at most {MAX_NUMBERS} numbers at a time, got {len(numbers)}",
-            code=ResultCode.WRONG_VALUE,
-        )
+        raise WrongValue(f"{field}: at most {MAX_NUMBERS} numbers at a time, got {len(numbers)}")
     checked: list[str] = []
     for index, value in enumerate(numbers):
         errors: list[RowError] = []
@@ -94,9 +98,8 @@ def check_numbers(field: str, numbers: Sequence[str], *, adding: bool) -> list[s
         return list(dict.fromkeys(checked))
     repeated = sorted({n for n in checked if checked.count(n) > 1})
     if repeated:
-        raise ParameterError(
-            f"{field}: the request names {', '.join(repeated)} more than once; nothing was added",
-            code=ResultCode.COMBINATION,
+        raise WrongCombination(
+            f"{field}: the request names {', '.join(repeated)} more than once; nothing was added"
         )
     return checked
 
@@ -133,10 +136,7 @@ def add(session: Session, vdn_id: int, request: AddRequest, now: datetime) -> li
     existing = blocklist_rows.find(session, vdn_id, numbers)
     listed = sorted(entry.number for entry in existing if is_active(entry, now))
     if listed:
-        raise ConflictError(
-            f"already on the blocklist: {', '.join(listed)}; nothing was added",
-            code=ResultCode.ALREADY_EXISTS,
-        )
+        raise ConflictError(f"already on the blocklist: {', '.join(listed)}; nothing was added")
     # Only expired entries are left in ``existing``: the new entry replaces each of them.
     blocklist_rows.delete_numbers(session, vdn_id, [entry.number for entry in existing])
     rows = [{"vdn_id": vdn_id, "number": n, "created_at": now, **fields} for n in numbers]
@@ -144,8 +144,7 @@ def add(session: Session, vdn_id: int, request: AddRequest, now: datetime) -> li
         blocklist_rows.add_many(session, rows)
     except IntegrityError as exc:  # only without the tenant lock; kept as a last guard
         raise ConflictError(
-            "a number of the request was added concurrently; nothing was added",
-            code=ResultCode.ALREADY_EXISTS,
+            "a number of the request was added concurrently; nothing was added"
         ) from exc
     return blocklist_rows.find(session, vdn_id, numbers)
 
@@ -157,10 +156,7 @@ def delete(session: Session, vdn_id: int, number: str) -> None:
     _raise_first(errors)
     assert checked is not None
     if not blocklist_rows.delete_one(session, vdn_id, checked):
-        raise NotFoundError(
-            f"blocklistNo: {checked} is not on the blocklist",
-            code=ResultCode.BLOCKLIST_NUMBER_NOT_FOUND,
-        )
+        raise NotOnBlocklist(checked)
 
 
 def delete_all(session: Session, vdn_id: int) -> int:

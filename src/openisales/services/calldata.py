@@ -26,11 +26,16 @@ from openisales.domain.cells import Cell
 from openisales.domain.template import FIELDS, ColumnMap
 from openisales.domain.validation import CallRecord, RowError, validate_row
 from openisales.errors import (
+    CallDataNotFound,
     ConflictError,
-    NotFoundError,
+    EmptyValue,
+    NumberBlocklisted,
     ParameterError,
-    ResultCode,
+    PendingLimitReached,
     StateError,
+    WrongCombination,
+    WrongType,
+    WrongValue,
 )
 from openisales.services import campaigns
 from openisales.services.calldata_rows import called_json, called_key
@@ -110,10 +115,9 @@ def add(
     _check_not_held(session, campaign.pk, records)
     pending = record_rows.count_pending(session, campaign.pk)
     if pending + len(records) > MAX_PENDING:
-        raise StateError(
+        raise PendingLimitReached(
             f"campaign {campaign_id} holds {pending} incomplete records; adding {len(records)} "
-            f"would exceed the limit of {MAX_PENDING}",
-            code=ResultCode.PENDING_LIMIT,
+            f"would exceed the limit of {MAX_PENDING}"
         )
     rows = [
         _row(campaign.pk, record, item.batch_id, now)
@@ -150,7 +154,7 @@ def _validate(items: Sequence[NewRecord], *, call_data_must_be_json: bool) -> li
             f"callDataList.{index}.{error.column}: {error.message.rstrip('.')}"
             for index, error in errors[:SHOWN_ERRORS]
         )
-        raise ParameterError(shown, code=errors[0][1].code)
+        raise ParameterError.of(errors[0][1].code, shown)
     return records
 
 
@@ -195,10 +199,9 @@ def _check_unique_numbers(records: Sequence[CallRecord], *, per_session: bool) -
     (session_id, repeated_no), indexes = repeated[0]
     places = ", ".join(f"callDataList.{i}" for i in dict.fromkeys(indexes))
     within = f" under sessionId {session_id!r}" if per_session else " within a request"
-    raise ParameterError(
+    raise WrongCombination(
         f"called number {repeated_no} appears more than once ({places}); called numbers must "
-        f"be unique{within}",
-        code=ResultCode.COMBINATION,
+        f"be unique{within}"
     )
 
 
@@ -209,11 +212,7 @@ def _check_blocklist(
     blocked = record_rows.blocked_among(session, vdn_id, numbers, now)
     if not blocked:
         return
-    listed = ", ".join(blocked)
-    which = f"number {listed} is" if len(blocked) == 1 else f"numbers {listed} are"
-    raise ParameterError(
-        f"called {which} on the blocklist; nothing was added", code=ResultCode.BLOCKLISTED
-    )
+    raise NumberBlocklisted(blocked)
 
 
 def _check_not_held(session: Session, campaign_pk: int, records: Sequence[CallRecord]) -> None:
@@ -271,14 +270,11 @@ def delete(
 
 def _criteria(request: DeleteRequest) -> RecordFilter:
     if (request.recycle_time is None) != (request.recycle_type is None):
-        raise ParameterError(
-            "recycleTime and recycleType must be given together", code=ResultCode.COMBINATION
-        )
+        raise WrongCombination("recycleTime and recycleType must be given together")
     given = (request.session_id, request.called, request.custom_field, request.recycle_time)
     if all(value is None for value in given):
-        raise ParameterError(
-            "give at least one of sessionId, called, customField or recycleTime with recycleType",
-            code=ResultCode.EMPTY,
+        raise EmptyValue(
+            "give at least one of sessionId, called, customField or recycleTime with recycleType"
         )
     base = RecordFilter(
         session_id=request.session_id,
@@ -301,15 +297,11 @@ def _recycle_time(text: str, recycle_type: int) -> datetime:
     """``yyyy-MM-dd HH:mm:ss``; the day-wise types also take a bare ``yyyy-MM-dd``."""
     day_only = recycle_type != RecycleType.EXACT and DATE_TEXT.fullmatch(text)
     if not (TIME_TEXT.fullmatch(text) or day_only):
-        raise ParameterError(
-            f"recycleTime: must be yyyy-MM-dd HH:mm:ss, got {text!r}", code=ResultCode.WRONG_TYPE
-        )
+        raise WrongType(f"recycleTime: must be yyyy-MM-dd HH:mm:ss, got {text!r}")
     try:
         return datetime.fromisoformat(text)
     except ValueError as exc:
-        raise ParameterError(
-            f"recycleTime: {text!r} is not a real date and time", code=ResultCode.WRONG_VALUE
-        ) from exc
+        raise WrongValue(f"recycleTime: {text!r} is not a real date and time") from exc
 
 
 # --- query ----------------------------------------------------------------------------------
@@ -322,10 +314,7 @@ def get(session: Session, vdn_id: int, campaign_id: int, data_id: str) -> CallDa
     if data_id.isdigit() and len(data_id) <= 18:
         record = record_rows.get_record(session, campaign.pk, int(data_id))
     if record is None:
-        raise NotFoundError(
-            f"call data {data_id} does not exist in campaign {campaign_id}",
-            code=ResultCode.CALL_DATA_NOT_FOUND,
-        )
+        raise CallDataNotFound(data_id, campaign_id)
     return record
 
 

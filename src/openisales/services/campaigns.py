@@ -12,11 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openisales.errors import (
+    CampaignNotFound,
     ConflictError,
-    NotFoundError,
-    ParameterError,
-    ResultCode,
+    EmptyValue,
     StateError,
+    WrongCombination,
+    WrongType,
+    WrongValue,
 )
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage.models import Campaign
@@ -66,15 +68,11 @@ def visible_status(campaign: Campaign, now: datetime) -> int:
 
 def parse_utc(field: str, text: str) -> datetime:
     if not TIME_TEXT.fullmatch(text):
-        raise ParameterError(
-            f"{field}: must be yyyy-MM-dd HH:mm:ss (UTC), got {text!r}", code=ResultCode.WRONG_TYPE
-        )
+        raise WrongType(f"{field}: must be yyyy-MM-dd HH:mm:ss (UTC), got {text!r}")
     try:
         return datetime.fromisoformat(text).replace(tzinfo=UTC)
     except ValueError as exc:
-        raise ParameterError(
-            f"{field}: {text!r} is not a real date and time", code=ResultCode.WRONG_VALUE
-        ) from exc
+        raise WrongValue(f"{field}: {text!r} is not a real date and time") from exc
 
 
 def format_utc(moment: datetime) -> str:
@@ -84,9 +82,7 @@ def format_utc(moment: datetime) -> str:
 def get(session: Session, vdn_id: int, campaign_id: int) -> Campaign:
     campaign = campaign_rows.get(session, vdn_id, campaign_id)
     if campaign is None:
-        raise NotFoundError(
-            f"campaign {campaign_id} does not exist", code=ResultCode.CAMPAIGN_NOT_FOUND
-        )
+        raise CampaignNotFound(campaign_id)
     return campaign
 
 
@@ -95,9 +91,8 @@ def create(session: Session, vdn_id: int, data: CampaignInput, now: datetime) ->
     begin, end = parse_utc("strBeginTime", data.begin), parse_utc("strEndTime", data.end)
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     if begin < today:
-        raise ParameterError(
-            f"strBeginTime: must not be earlier than today 00:00 UTC, got {data.begin}",
-            code=ResultCode.WRONG_VALUE,
+        raise WrongValue(
+            f"strBeginTime: must not be earlier than today 00:00 UTC, got {data.begin}"
         )
     _check_rules(data.device_type, begin, end, data)
     if campaign_rows.name_taken(session, vdn_id, data.name):
@@ -131,9 +126,7 @@ def modify(
     if visible_status(campaign, now) == CampaignStatus.COMPLETED:
         raise StateError(f"campaign {campaign_id} is completed and cannot be modified")
     if data.device_type is not None and data.device_type != campaign.device_type:
-        raise ParameterError(
-            "deviceType: cannot be changed after creation", code=ResultCode.WRONG_VALUE
-        )
+        raise WrongValue("deviceType: cannot be changed after creation")
     begin = parse_utc("strBeginTime", data.begin) if data.begin else campaign.begin_time
     end = parse_utc("strEndTime", data.end) if data.end else campaign.end_time
     merged = {**campaign.params, **data.params}
@@ -204,9 +197,7 @@ def _transition(
 ) -> Campaign:
     campaign = campaign_rows.get_for_update(session, vdn_id, campaign_id)
     if campaign is None:
-        raise NotFoundError(
-            f"campaign {campaign_id} does not exist", code=ResultCode.CAMPAIGN_NOT_FOUND
-        )
+        raise CampaignNotFound(campaign_id)
     current = visible_status(campaign, now)
     if current != source:
         raise StateError(
@@ -229,25 +220,16 @@ def _check_rules(
 ) -> None:
     params = data.params if params is None else params
     if device_type not in DEVICE_TYPES:
-        raise ParameterError(
-            f"deviceType: must be one of {sorted(DEVICE_TYPES)}, got {device_type}",
-            code=ResultCode.WRONG_VALUE,
-        )
+        raise WrongValue(f"deviceType: must be one of {sorted(DEVICE_TYPES)}, got {device_type}")
     if begin >= end:
-        raise ParameterError(
-            "strBeginTime must be earlier than strEndTime", code=ResultCode.COMBINATION
-        )
+        raise WrongCombination("strBeginTime must be earlier than strEndTime")
     if data.max_alerting_time is not None:
         low = 9 if device_type == PREVIEW else 5
         if not low <= data.max_alerting_time <= 120:
-            raise ParameterError(
-                f"maxAlertingTime: must be {low}-120 s for deviceType {device_type}",
-                code=ResultCode.WRONG_VALUE,
-            )
+            raise WrongValue(f"maxAlertingTime: must be {low}-120 s for deviceType {device_type}")
     if device_type in IVR_DEVICE_TYPES and not params.get("ivrParam"):
-        raise ParameterError(
-            f"ivrParam: required for deviceType {device_type} ({DEVICE_TYPES[device_type]})",
-            code=ResultCode.EMPTY,
+        raise EmptyValue(
+            f"ivrParam: required for deviceType {device_type} ({DEVICE_TYPES[device_type]})"
         )
     _check_schedule(params.get("scheduleParam"))
 
@@ -256,28 +238,24 @@ def _check_schedule(schedule: Any) -> None:
     if schedule is None:
         return
     if not isinstance(schedule, dict):
-        raise ParameterError("scheduleParam: must be an object", code=ResultCode.WRONG_TYPE)
+        raise WrongType("scheduleParam: must be an object")
     for key, value in schedule.items():
         if (
             WINDOW_KEY.fullmatch(key)
             and value not in (None, "")
             and not (isinstance(value, str) and HH_MM.fullmatch(value))
         ):
-            raise ParameterError(
-                f"scheduleParam.{key}: must be HH:mm, got {value!r}", code=ResultCode.WRONG_TYPE
-            )
+            raise WrongType(f"scheduleParam.{key}: must be HH:mm, got {value!r}")
     for kind in ("workday", "holiday"):
         for n in "123":
             start, stop = schedule.get(f"{kind}BeginTime{n}"), schedule.get(f"{kind}EndTime{n}")
             if bool(start) != bool(stop):
-                raise ParameterError(
-                    f"scheduleParam: {kind}BeginTime{n} and {kind}EndTime{n} go together",
-                    code=ResultCode.COMBINATION,
+                raise WrongCombination(
+                    f"scheduleParam: {kind}BeginTime{n} and {kind}EndTime{n} go together"
                 )
             if start and stop and start >= stop:
-                raise ParameterError(
-                    f"scheduleParam: {kind}BeginTime{n} must be earlier than {kind}EndTime{n}",
-                    code=ResultCode.COMBINATION,
+                raise WrongCombination(
+                    f"scheduleParam: {kind}BeginTime{n} must be earlier than {kind}EndTime{n}"
                 )
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openisales.errors import ConflictError, NotFoundError, ParameterError, ResultCode
+from openisales.errors import ConflictError, EmptyValue, ServerNotFound, WrongValue
 from openisales.sftp.networks import AddressNotAllowed, Network, check_host
 from openisales.storage import file_servers as server_rows
 from openisales.storage.crypto import SecretBox
@@ -30,9 +30,8 @@ class ServerSpec:
 def normalize_default_path(path: str) -> str:
     """The server's default path as an absolute, normalised POSIX path."""
     if not path.startswith("/"):
-        raise ParameterError(
-            f"serverInfo.filePath must be an absolute path such as /home/sftp, got {path!r}",
-            code=ResultCode.WRONG_VALUE,
+        raise WrongValue(
+            f"serverInfo.filePath must be an absolute path such as /home/sftp, got {path!r}"
         )
     return posixpath.normpath(path) if path != "/" else "/"
 
@@ -42,7 +41,7 @@ def check_address(spec: ServerSpec, networks: Sequence[Network]) -> None:
     try:
         check_host(spec.ip, spec.port, networks)
     except AddressNotAllowed as exc:
-        raise ParameterError(f"serverInfo.ip: {exc}", code=ResultCode.WRONG_VALUE) from None
+        raise WrongValue(f"serverInfo.ip: {exc}") from None
 
 
 def add(
@@ -55,7 +54,7 @@ def add(
     networks: Sequence[Network],
 ) -> FileServer:
     if spec.password is None:
-        raise ParameterError("serverPwd: must not be empty", code=ResultCode.EMPTY)
+        raise EmptyValue("serverPwd: must not be empty")
     default_path = normalize_default_path(spec.file_path)
     check_address(spec, networks)
     _refuse_duplicate(session, vdn_id, spec, default_path, except_id=None)
@@ -85,9 +84,7 @@ def page(session: Session, vdn_id: int, offset: int, limit: int) -> tuple[list[F
 def get(session: Session, vdn_id: int, server_id: str) -> FileServer:
     server = server_rows.get(session, vdn_id, server_id)
     if server is None:
-        raise NotFoundError(
-            f"file server {server_id} does not exist", code=ResultCode.SERVER_NOT_FOUND
-        )
+        raise ServerNotFound(server_id)
     return server
 
 
@@ -107,9 +104,7 @@ def update(
     address_changed = (spec.ip, spec.port) != (server.ip, server.port)
     if address_changed and spec.password is None:
         # cec_07_0794: the password must be sent again when the address changes.
-        raise ParameterError(
-            "serverPwd: required when serverInfo.ip or port changes", code=ResultCode.EMPTY
-        )
+        raise EmptyValue("serverPwd: required when serverInfo.ip or port changes")
     _refuse_duplicate(session, vdn_id, spec, default_path, except_id=server.server_id)
     if address_changed:
         server.host_key = None  # a new machine: its key is learnt again on first use

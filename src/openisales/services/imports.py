@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openisales.domain.import_task import IMPORT_TASK
-from openisales.errors import NotFoundError, ParameterError, ResultCode, StateError
+from openisales.errors import HourMinuteUnpaired, ImportTaskNotFound, InvalidCharacters, StateError
 from openisales.services import campaigns, file_servers, schedules
 from openisales.services.campaigns import CampaignStatus
 from openisales.sftp import UnsafePathError, resolve_remote_path
@@ -34,9 +34,8 @@ class ImportRequest:
 def check_file_name(name: str) -> None:
     """A bare file name: no directory part, no parent reference, no NUL."""
     if any(ch in name for ch in "/\\\x00") or ".." in name or name == ".":
-        raise ParameterError(
-            f"fileName: must be a bare file name such as demo.xlsx, got {name!r}",
-            code=ResultCode.INVALID_CHARS,
+        raise InvalidCharacters(
+            f"fileName: must be a bare file name such as demo.xlsx, got {name!r}"
         )
 
 
@@ -66,15 +65,13 @@ def submit_file_import(
     With ``hour`` and ``minute`` the import is scheduled: the task waits (status 0) for its time.
     """
     if (request.hour is None) != (request.minute is None):
-        raise ParameterError(
-            "hour and minute must be set at the same time", code=ResultCode.HOUR_MINUTE
-        )
+        raise HourMinuteUnpaired()
     check_file_name(request.file_name)
     server = file_servers.get(session, vdn_id, request.server_id)
     try:
         resolve_remote_path(server.file_path, request.file_path, request.file_name)
     except UnsafePathError as exc:
-        raise ParameterError(f"filePath: {exc}", code=ResultCode.INVALID_CHARS) from exc
+        raise InvalidCharacters(f"filePath: {exc}") from exc
     scheduled_at = None
     if request.hour is not None and request.minute is not None:
         zone = schedules.zone_of(session, vdn_id)
@@ -121,9 +118,7 @@ def page(
 def get_task(session: Session, vdn_id: int, task_id: str) -> ImportTask:
     task = task_rows.get(session, vdn_id, task_id)
     if task is None:
-        raise NotFoundError(
-            f"import task {task_id} does not exist", code=ResultCode.IMPORT_TASK_NOT_FOUND
-        )
+        raise ImportTaskNotFound(task_id)
     return task
 
 

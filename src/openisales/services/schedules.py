@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from openisales.errors import NotFoundError, ResultCode, StateError
+from openisales.errors import ScheduleNotFound, StateError
 from openisales.storage import import_tasks as task_rows
 from openisales.storage import schedules as schedule_rows
 from openisales.storage import tenants as tenant_rows
@@ -107,9 +107,7 @@ def _run_of(schedule: ImportSchedule, now: datetime) -> ImportTask:
 def cancel(session: Session, vdn_id: int, schedule_id: str, now: datetime) -> ImportSchedule:
     schedule = schedule_rows.get(session, vdn_id, schedule_id)
     if schedule is None:
-        raise NotFoundError(
-            f"import schedule {schedule_id} does not exist", code=ResultCode.SCHEDULE_NOT_FOUND
-        )
+        raise ScheduleNotFound(schedule_id)
     if schedule.status == schedule_rows.CANCELLED:
         raise StateError(f"import schedule {schedule_id} is already cancelled")
     schedule.status = schedule_rows.CANCELLED

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from openisales.errors import ConflictError, NotFoundError, ParameterError, ResultCode
+from openisales.errors import ConflictError, TenantNotFound, WrongValue
 from openisales.storage import tenants as tenant_rows
 from openisales.storage.crypto import SecretBox
 from openisales.storage.models import Tenant
@@ -26,9 +26,8 @@ class Credentials:
 
 def check_vdn_id(vdn_id: int) -> None:
     if not MIN_VDN_ID <= vdn_id <= MAX_VDN_ID:
-        raise ParameterError(
-            f"vdnId must be an integer from {MIN_VDN_ID} to {MAX_VDN_ID}, got {vdn_id}",
-            code=ResultCode.WRONG_VALUE,
+        raise WrongValue(
+            f"vdnId must be an integer from {MIN_VDN_ID} to {MAX_VDN_ID}, got {vdn_id}"
         )
 
 
@@ -36,7 +35,7 @@ def check_time_zone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ParameterError(f"unknown time zone {name!r}", code=ResultCode.WRONG_VALUE) from exc
+        raise WrongValue(f"unknown time zone {name!r}") from exc
 
 
 def _new_key_pair() -> tuple[str, str]:
@@ -71,7 +70,7 @@ def rotate_key(session: Session, box: SecretBox, vdn_id: int) -> Credentials:
     """Replace the tenant's key pair; the old one stops working at once."""
     tenant = tenant_rows.get(session, vdn_id)
     if tenant is None:
-        raise NotFoundError(f"tenant {vdn_id} does not exist")
+        raise TenantNotFound(vdn_id)
     access_key, secret_key = _new_key_pair()
     tenant.access_key = access_key
     tenant.secret_key_enc = box.seal(secret_key)

@@ -5,19 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from openisales.api.deps import runtime
-from openisales.api.envelope import ok
-from openisales.errors import ISalesError, ResultCode
+from openisales.api.envelope import failure, ok
+from openisales.errors import ResultCode
 from openisales.services.runtime import Runtime
 
 router = APIRouter(tags=["system"])
-
-
-class NotReady(ISalesError):
-    default_code = ResultCode.INTERNAL
-    http_status = 503
 
 
 @router.get("/healthz")
@@ -26,10 +22,14 @@ def healthz() -> dict[str, Any]:
 
 
 @router.get("/readyz")
-def readyz(rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+def readyz(rt: Runtime = Depends(runtime)) -> Response:
     try:
         with rt.db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:
-        raise NotReady(f"database unavailable: {type(exc).__name__}") from exc
-    return ok()
+        # A probe's HTTP status is its answer (503: take this instance out of rotation), so it
+        # is the probe's, not the code's; the code is the internal error's, as before.
+        return failure(
+            ResultCode.INTERNAL, f"database unavailable: {type(exc).__name__}", status=503
+        )
+    return JSONResponse(ok())
