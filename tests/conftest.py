@@ -96,6 +96,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         lease_seconds=5,
         sftp_connect_timeout=5,
         sftp_read_timeout=5,
+        # The test sftp server listens on 127.0.0.1, which the service refuses by default.
+        allow_local_server_addresses=True,
     )
 
 

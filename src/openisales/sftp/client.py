@@ -21,7 +21,7 @@ import os
 import socket
 import stat
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -30,7 +30,8 @@ from typing import Any, NoReturn, TypeVar, cast
 import asyncssh
 from asyncssh.public_key import get_default_public_key_algs
 
-from openisales.sftp.networks import SETTING, Network, describe, is_allowed
+from openisales.sftp.exposure import connect_failure_detail
+from openisales.sftp.networks import ServerNetworks
 from openisales.sftp.paths import is_inside, normalise_root, resolve_remote_path
 
 __all__ = [
@@ -172,7 +173,7 @@ async def fetch_file(
     connect_timeout: float = 10,
     read_timeout: float = 30,
     progress: Callable[[int], None] | None = None,
-    allowed_networks: Sequence[Network] | None = None,
+    allowed_networks: ServerNetworks | None = None,
 ) -> FetchedFile:
     """Download one file into ``dest_dir`` (as ``dest_dir / file_name``, replacing a file there).
 
@@ -212,7 +213,7 @@ async def _connect(
     pinned: asyncssh.SSHKey | None,
     where: str,
     connect_timeout: float,
-    allowed_networks: Sequence[Network] | None,
+    allowed_networks: ServerNetworks | None,
 ) -> asyncssh.SSHClientConnection:
     recorder = _HostKeyRecorder()
     try:
@@ -263,44 +264,29 @@ async def _connect(
                 f"({_describe(pinned)}): {exc.reason}; if the server was legitimately "
                 "replaced, update its pinned key",
             ) from None
-        raise FetchError(
-            FetchErrorKind.UNREACHABLE,
-            f"SSH key exchange with {where} failed: {exc.reason}",
-        ) from None
-    except asyncssh.DisconnectError as exc:  # includes ConnectionLost
-        raise FetchError(
-            FetchErrorKind.CONNECTION_LOST,
-            f"SFTP server {where} closed the connection during login: {exc.reason}",
-        ) from None
-    except TimeoutError:
-        raise FetchError(
-            FetchErrorKind.TIMEOUT,
-            f"SFTP server {where} did not complete connection and login within "
-            f"{connect_timeout:g} s",
-        ) from None
-    except OSError as exc:  # refused, no route, DNS failure, reset
-        if isinstance(exc, socket.gaierror):
-            reason = f"cannot resolve the host name ({exc.strerror})"
-        elif exc.errno is not None and exc.errno > 0:
-            reason = os.strerror(exc.errno)
-        else:
-            reason = str(exc) or type(exc).__name__
-        raise FetchError(
-            FetchErrorKind.UNREACHABLE, f"cannot connect to SFTP server {where}: {reason}"
-        ) from None
+        raise _unreachable(where, exc, connect_timeout) from None
+    # Refused, no route, no name, timeout, or a peer that is no SSH server: one kind, so that
+    # the tenant cannot tell them apart (sftp.exposure); the message keeps the detail.
+    except (asyncssh.DisconnectError, TimeoutError, OSError) as exc:
+        raise _unreachable(where, exc, connect_timeout) from None
     return conn
 
 
+def _unreachable(where: str, exc: BaseException, connect_timeout: float) -> FetchError:
+    detail = connect_failure_detail(exc, connect_timeout)
+    return FetchError(FetchErrorKind.UNREACHABLE, f"SFTP server {where}: {detail}")
+
+
 async def _open_allowed_socket(
-    target: SftpTarget, where: str, networks: Sequence[Network]
+    target: SftpTarget, where: str, networks: ServerNetworks
 ) -> socket.socket:
     """A TCP connection to the first address of the host inside ``networks``."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
-    allowed = [info for info in infos if is_allowed(str(info[4][0]), networks)]
+    allowed = [info for info in infos if networks.allows(str(info[4][0]))]
     if not allowed:
-        addresses = ", ".join(sorted({str(info[4][0]) for info in infos}))
-        raise _not_allowed(where, addresses, networks)
+        refusals = {networks.refusal(str(info[4][0])) or "" for info in infos}
+        raise _not_allowed(where, "; ".join(sorted(refusals)))
     error: OSError | None = None
     for family, kind, proto, _name, address in allowed:
         sock = socket.socket(family, kind, proto)
@@ -314,20 +300,19 @@ async def _open_allowed_socket(
         except BaseException:
             sock.close()
             raise
-        peer = str(sock.getpeername()[0])
-        if not is_allowed(peer, networks):  # the address really connected to decides
+        refusal = networks.refusal(str(sock.getpeername()[0]))
+        if refusal is not None:  # the address really connected to decides
             sock.close()
-            raise _not_allowed(where, peer, networks)
+            raise _not_allowed(where, refusal)
         return sock
     assert error is not None
     raise error
 
 
-def _not_allowed(where: str, addresses: str, networks: Sequence[Network]) -> FetchError:
+def _not_allowed(where: str, refusals: str) -> FetchError:
     return FetchError(
         FetchErrorKind.ADDRESS_NOT_ALLOWED,
-        f"SFTP server {where} is at {addresses}, outside the allowed networks "
-        f"{describe(networks)} ({SETTING}); nothing was fetched",
+        f"SFTP server {where}: {refusals}; nothing was fetched",
     )
 
 

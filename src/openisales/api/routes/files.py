@@ -46,7 +46,7 @@ def add_server(
     spec = _spec(body)
     with rt.db.transaction() as session:
         server = file_servers.add(
-            session, rt.box, vdn, spec, rt.clock(), networks=rt.settings.server_networks
+            session, rt.box, vdn, spec, rt.clock(), networks=rt.server_networks
         )
         return ok(serverId=server.server_id)
 
@@ -74,7 +74,7 @@ def update_server(
     spec = _spec(body)
     with rt.db.transaction() as session:
         file_servers.update(
-            session, rt.box, vdn, serverId, spec, rt.clock(), networks=rt.settings.server_networks
+            session, rt.box, vdn, serverId, spec, rt.clock(), networks=rt.server_networks
         )
         return ok()
 
