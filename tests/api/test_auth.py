@@ -304,6 +304,41 @@ def test_vdn_out_of_range_in_path(api: Api, vdn: str) -> None:
     assert_failure(api.http.send(request), 200, "02000006")
 
 
+#: Path ids that are not 1 to 10 ASCII digits: a superscript two (isdigit() but not int()),
+#: Arabic-Indic and full-width digits, 5,000 digits (over int()'s limit), sign, space, decimals.
+NOT_AN_ID = [
+    "%C2%B2",
+    "%D9%A1%D9%A2",
+    "%EF%BC%91%EF%BC%92",
+    "1" * 5000,
+    "+12",
+    "%2012",
+    "12.0",
+    "1_2",
+]
+
+
+@pytest.mark.parametrize("vdn", NOT_AN_ID)
+def test_vdn_that_is_not_ascii_digits_is_a_type_error(api: Api, vdn: str) -> None:
+    path = f"/rest/isales/v1/openapi/campaigns/{vdn}/file/queryServer"
+    request = signed(api.http, api.creds, "POST", path, body=QUERY_BODY)
+    body = assert_failure(api.http.send(request), 200, "02000006")
+    assert len(body["resultDesc"]) < 200, body  # the 5,000 digits are not echoed back
+
+
+@pytest.mark.parametrize("campaign", NOT_AN_ID)
+def test_campaign_id_follows_the_same_rule(api: Api, campaign: str) -> None:
+    path = f"{BASE}/{campaign}/pause"
+    request = signed(api.http, api.creds, "PUT", path, content_type=None)
+    body = assert_failure(api.http.send(request), 200, "02000006")
+    assert "campaignId" in body["resultDesc"] and len(body["resultDesc"]) < 200, body
+
+
+def test_a_well_formed_campaign_id_out_of_range_is_a_value_error(api: Api) -> None:
+    request = signed(api.http, api.creds, "PUT", f"{BASE}/0/pause", content_type=None)
+    assert_failure(api.http.send(request), 200, "02000007")
+
+
 # -- replay ------------------------------------------------------------------------------------
 
 

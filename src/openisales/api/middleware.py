@@ -15,6 +15,7 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openisales.api.envelope import failure
+from openisales.api.path_ids import vdn_in_path
 from openisales.errors import ForbiddenError, ISalesError, ResultCode
 from openisales.services.authentication import SignedRequest
 
@@ -151,13 +152,9 @@ def _check_tenant(path: str, vdn_id: int) -> None:
     match = VDN_IN_PATH.match(path)
     if match is None:
         return
-    text = match.group(1)
-    if not text.isdigit() or not 1 <= int(text) <= 9999:
-        raise ISalesError(
-            f"vdnId: must be an integer from 1 to 9999, got {text!r}", code=ResultCode.WRONG_TYPE
-        )
-    if int(text) != vdn_id:
-        raise ForbiddenError(f"this access key belongs to VDN {vdn_id}, not to VDN {int(text)}")
+    asked = vdn_in_path(match.group(1))  # the routes' own rule (api.path_ids)
+    if asked != vdn_id:
+        raise ForbiddenError(f"this access key belongs to VDN {vdn_id}, not to VDN {asked}")
 
 
 def _replay(body: bytes, downstream: Receive) -> Receive:
