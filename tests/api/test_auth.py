@@ -270,6 +270,65 @@ def test_unsigned_extra_header_does_not_matter(api: Api) -> None:
     assert_success(api.http.send(request))
 
 
+# -- repeated headers --------------------------------------------------------------------------
+
+
+def _with_repeated(api: Api, name: str, used: str, other: str) -> httpx.Request:
+    """A queryServer call signed over ``used`` as header ``name``, sent with ``other`` after it.
+
+    The gate used to check the signature against the last copy while the application read the
+    first: a request signed over one value could be served with another.
+    """
+    request = signed(api.http, api.creds, "POST", f"{BASE}/file/queryServer", body=QUERY_BODY)
+    headers = [(k, v) for k, v in request.headers.raw if k.lower() != b"authorization"]
+    signed_values = {k.decode().lower(): v.decode() for k, v in headers}
+    signed_values[name] = other  # what the old gate read: the last copy
+    at = next(i for i, (k, _) in enumerate(headers) if k.decode().lower() == name)
+    headers[at] = (name.encode(), used.encode())
+    headers.insert(at + 1, (name.encode(), other.encode()))
+    authorization = signing.sign(
+        access_key=api.creds.access_key,
+        secret_key=api.creds.secret_key,
+        method="POST",
+        path=request.url.raw_path.decode("ascii"),
+        query=[],
+        headers=signed_values,
+        body=QUERY_BODY,
+        timestamp=signing.format_timestamp(_now()),
+    )
+    headers.append((b"authorization", authorization.encode()))
+    return httpx.Request("POST", request.url, headers=headers, content=QUERY_BODY)
+
+
+@pytest.mark.parametrize(
+    ("name", "used", "other"),
+    [
+        ("content-type", "text/plain", JSON_TYPE),
+        ("host", "elsewhere.example", "testserver"),
+        ("content-length", str(len(QUERY_BODY)), str(len(QUERY_BODY))),
+    ],
+)
+def test_a_repeated_signed_header_is_refused(api: Api, name: str, used: str, other: str) -> None:
+    body = assert_failure(api.http.send(_with_repeated(api, name, used, other)), 401, "0200101")
+    assert name in body["resultDesc"] and "more than once" in body["resultDesc"], body
+
+
+def test_a_repeated_authorization_header_is_refused(api: Api) -> None:
+    request = signed(api.http, api.creds, "POST", f"{BASE}/file/queryServer", body=QUERY_BODY)
+    headers = [*request.headers.raw, (b"Authorization", request.headers["authorization"].encode())]
+    again = httpx.Request("POST", request.url, headers=headers, content=QUERY_BODY)
+    body = assert_failure(api.http.send(again), 401, "0200101")
+    assert "authorization" in body["resultDesc"], body
+
+
+def test_a_repeated_unsigned_header_is_no_matter(api: Api) -> None:
+    request = signed(api.http, api.creds, "POST", f"{BASE}/file/queryServer", body=QUERY_BODY)
+    headers = [*request.headers.raw, (b"X-Trace", b"one"), (b"X-Trace", b"two")]
+    assert_success(
+        api.http.send(httpx.Request("POST", request.url, headers=headers, content=QUERY_BODY))
+    )
+
+
 # -- tenant ------------------------------------------------------------------------------------
 
 

@@ -117,9 +117,14 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _signed_request(scope: Scope, body: bytes) -> SignedRequest:
-    headers = {
-        key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]
-    }
+    headers: dict[str, str] = {}
+    repeated: set[str] = set()
+    for key, value in scope["headers"]:
+        name = key.decode("latin-1").lower()
+        if name in headers:
+            repeated.add(name)
+        else:  # the first one, as the application reads it (starlette's Headers.get)
+            headers[name] = value.decode("latin-1")
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
     query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     return SignedRequest(
@@ -128,6 +133,7 @@ def _signed_request(scope: Scope, body: bytes) -> SignedRequest:
         query=query,
         headers=headers,
         body=body,
+        repeated_headers=frozenset(repeated),
     )
 
 
