@@ -44,6 +44,7 @@ class ResultCode:
     METHOD_NOT_ALLOWED = "0200105"
     UNSUPPORTED_MEDIA_TYPE = "0200115"
     REQUEST_TIMEOUT = "0200116"
+    HEADERS_TOO_LARGE = "0200117"
     BODY_TOO_LARGE = "0200113"
     ALREADY_EXISTS = "0200109"
     WRONG_STATE = "0200110"
@@ -79,6 +80,7 @@ DESCRIPTIONS: dict[str, str] = {
     ResultCode.UNSUPPORTED_MEDIA_TYPE: "Content-Type must be application/json; charset=UTF-8.",
     ResultCode.BODY_TOO_LARGE: "The request body is too large.",
     ResultCode.REQUEST_TIMEOUT: "The request body did not arrive in time.",
+    ResultCode.HEADERS_TOO_LARGE: "The request line and headers are too large.",
     ResultCode.ALREADY_EXISTS: "The object already exists.",
     ResultCode.WRONG_STATE: "The object's state does not allow this operation.",
     ResultCode.IMPORT_TASK_NOT_FOUND: "The import task does not exist.",
