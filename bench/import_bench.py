@@ -550,6 +550,7 @@ def run_import(
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("OPENISALES_")}
     env["OPENISALES_DATA_DIR"] = str(data_dir)
+    env["OPENISALES_ALLOW_LOCAL_SERVER_ADDRESSES"] = "true"  # the sftp server is on 127.0.0.1
     service = Service(env, data_dir)
     if args.db == "postgres":
         print("starting PostgreSQL ...", flush=True)

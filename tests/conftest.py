@@ -97,6 +97,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         sftp_connect_timeout=5,
         sftp_read_timeout=5,
         fetch_stable_seconds=0.05,  # the re-check of a just-written file; tests write them all
+        # The test sftp server listens on 127.0.0.1, which the service refuses by default.
+        allow_local_server_addresses=True,
     )
 
 

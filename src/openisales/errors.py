@@ -96,6 +96,7 @@ class ResultCode(StrEnum):
     BLOCKLIST_NUMBER_NOT_FOUND = _ours("0200114", 200, "The number is not on the blocklist.", "该号码不在黑名单中")
     UNSUPPORTED_MEDIA_TYPE = _ours("0200115", 415, "Content-Type must be application/json; charset=UTF-8.", "Content-Type必须为application/json; charset=UTF-8")
     REQUEST_TIMEOUT = _ours("0200116", 408, "The request body did not arrive in time.", "请求体未在规定时间内送达")
+    HEADERS_TOO_LARGE = _ours("0200117", 431, "The request line and headers are too large.", "请求行和请求头过大")
     BLOCKLISTED = _ours("0200120", 200, "A called number is on the tenant's blocklist; nothing was added.", "被叫号码在租户的黑名单中，未添加任何数据")
     PENDING_LIMIT = _ours("0200121", 200, "The campaign cannot hold more incomplete call records.", "外呼活动中未完成的外呼数据已达上限")
     INTERNAL = _ours("0200199", 500, "Internal error; the request was not carried out.", "内部错误，请求未被执行")

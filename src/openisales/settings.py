@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         default="0.0.0.0/0,::/0",
         description="Comma-separated CIDRs every file-server address must lie in.",
     )
+    allow_local_server_addresses: bool = Field(
+        default=False,
+        description=(
+            "Allow file servers on loopback, unspecified, link-local, multicast and this "
+            "host's own addresses (a local test server); refused by default."
+        ),
+    )
 
     @field_validator("allowed_server_networks")
     @classmethod

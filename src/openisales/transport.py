@@ -10,6 +10,7 @@ import asyncio
 import ipaddress
 import ssl
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
 
 from cryptography import x509
@@ -17,14 +18,32 @@ from cryptography.hazmat.primitives import serialization
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from openisales.api.envelope import failure
+from openisales.errors import ResultCode
+
 MIN_TLS_VERSION = ssl.TLSVersion.TLSv1_2
 MAX_HEADER_BYTES = 64 * 1024
 """Request line plus headers of one request; more is answered 431 and the connection closed."""
 
-_REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-_HEADERS_TOO_LARGE = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-    b"content-length: 0\r\nconnection: close\r\n\r\n"
+
+def raw_failure(code: ResultCode, message: str) -> bytes:
+    """A whole HTTP/1.1 answer with the iSales envelope that closes the connection.
+
+    For refusals made below the application (no request was ever handed to it), which must
+    still carry the envelope every iSales client reads. The status is the code's own.
+    """
+    body = bytes(failure(code, message).body)
+    status = HTTPStatus(code.http_status)
+    head = (
+        f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+_HEADERS_TOO_LARGE = raw_failure(
+    ResultCode.HEADERS_TOO_LARGE,
+    f"the request line and headers are larger than the limit of {MAX_HEADER_BYTES} bytes",
 )
 
 
@@ -117,6 +136,11 @@ def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
     and dribbles its headers (slowloris); the body is covered by the signed-request middleware.
     """
 
+    request_timeout = raw_failure(
+        ResultCode.REQUEST_TIMEOUT,
+        f"the request line and headers did not arrive within {header_timeout:g} seconds",
+    )
+
     class HeaderDeadlineProtocol(HttpToolsProtocol):
         _deadline: asyncio.TimerHandle | None = None
         _header_bytes = 0
@@ -151,7 +175,7 @@ def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
         def _arm(self) -> None:
             self._disarm()
             self._header_bytes = 0
-            self._deadline = self.loop.call_later(header_timeout, self._refuse, _REQUEST_TIMEOUT)
+            self._deadline = self.loop.call_later(header_timeout, self._refuse, request_timeout)
 
         def _disarm(self) -> None:
             if self._deadline is not None:

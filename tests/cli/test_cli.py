@@ -40,6 +40,7 @@ class Cli:
     def env(self) -> dict[str, str]:
         env = {key: value for key, value in os.environ.items() if not key.startswith("OPENISALES_")}
         env["OPENISALES_DATA_DIR"] = str(self.data_dir)
+        env["OPENISALES_ALLOW_LOCAL_SERVER_ADDRESSES"] = "true"  # the sftp test server: 127.0.0.1
         if self.database_url is not None:
             env["OPENISALES_DATABASE_URL"] = self.database_url
         return env

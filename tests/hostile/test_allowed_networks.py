@@ -8,7 +8,7 @@ import pytest
 
 from openisales.client import ISalesClient
 from openisales.settings import Settings
-from openisales.sftp.networks import AddressNotAllowed, check_host, is_allowed
+from openisales.sftp.networks import AddressNotAllowed, ServerNetworks, check_host
 from tests.conftest import Api
 from tests.imports.conftest import ImportSetup
 from tests.support.spreadsheets import write_csv
@@ -25,10 +25,10 @@ def _add(isales: ISalesClient, ip: str) -> dict[str, object]:
     return isales.add_server("isales", "sftp-password", ip, 22, "/home/sftp")
 
 
-def test_by_default_every_address_is_allowed() -> None:
-    networks = Settings().server_networks
+def test_by_default_the_ranges_allow_every_address() -> None:
+    networks = ServerNetworks(Settings().server_networks, allow_local=True)
     for address in ("127.0.0.1", "10.1.2.3", "8.8.8.8", "::1", "fe80::1%eth0"):
-        assert is_allowed(address, networks)
+        assert networks.allows(address)
 
 
 def test_a_setting_that_is_not_a_network_list_is_refused() -> None:
@@ -38,7 +38,8 @@ def test_a_setting_that_is_not_a_network_list_is_refused() -> None:
 
 
 def test_check_host_literal_mapped_and_names() -> None:
-    networks = (ip_network(PRIVATE_TEN), ip_network("fd00::/8"))
+    # Local addresses allowed: only the ranges decide here (test_local_addresses has the rest).
+    networks = ServerNetworks((ip_network(PRIVATE_TEN), ip_network("fd00::/8")), allow_local=True)
     check_host("10.9.8.7", 22, networks)
     check_host("::ffff:10.0.0.5", 22, networks)  # an IPv4-mapped address is its IPv4 address
     check_host("fd12::5", 22, networks)

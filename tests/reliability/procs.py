@@ -33,6 +33,7 @@ class Deployment:
             "OPENISALES_DATABASE_URL": self.database_url,
             "OPENISALES_DATA_DIR": str(self.data_dir),
             "OPENISALES_WORKER_POLL_SECONDS": "0.2",
+            "OPENISALES_ALLOW_LOCAL_SERVER_ADDRESSES": "true",  # the sftp test server: 127.0.0.1
             **self.extra_env,
             **extra,
         }

@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 import time
+from contextlib import suppress
 from typing import Any
 
 import pytest
@@ -120,7 +121,8 @@ def test_withheld_headers_are_cut_off(port: int) -> None:
         sock.sendall(b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         answer = _read_until_closed(sock)
         elapsed = time.monotonic() - started
-    assert answer.startswith(b"HTTP/1.1 408 ")
+    envelope = _assert_envelope(answer, b"408", ResultCode.REQUEST_TIMEOUT)
+    assert "headers did not arrive" in envelope["resultDesc"], envelope
     assert READ_TIMEOUT * 0.9 <= elapsed < READ_TIMEOUT + 5
 
 
@@ -140,7 +142,31 @@ def test_oversized_headers_get_431(port: int) -> None:
         except (BrokenPipeError, ConnectionResetError):
             pass
         answer = _read_until_closed(sock)
-    assert answer.startswith(b"HTTP/1.1 431 ")
+    _assert_envelope(answer, b"431", ResultCode.HEADERS_TOO_LARGE)
+
+
+def _assert_envelope(answer: bytes, status: bytes, code: str) -> dict[str, Any]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 " + status + b" "), answer[:300]
+    assert b"content-type: application/json" in head.lower(), head
+    envelope: dict[str, Any] = json.loads(body)
+    assert set(envelope) == {"resultCode", "resultDesc", "returnCode", "returnDesc"}, envelope
+    assert envelope["resultCode"] == envelope["returnCode"] == code, envelope
+    return envelope
+
+
+def test_a_huge_authorization_header_gets_431_with_the_envelope(port: int) -> None:
+    request = (
+        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: auth-v2/".encode()
+        + b"A" * (1024 * 1024)
+        + b"\r\nContent-Length: 0\r\n\r\n"
+    )
+    with _connect(port) as sock:
+        with suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(request)
+        answer = _read_until_closed(sock)
+    envelope = _assert_envelope(answer, b"431", ResultCode.HEADERS_TOO_LARGE)
+    assert "65536 bytes" in envelope["resultDesc"], envelope
 
 
 def test_idle_keep_alive_connection_is_closed(port: int) -> None:

@@ -34,7 +34,7 @@ def test_signed_calls_over_https(service: Service, tls: Tls) -> None:
         with ISalesClient(
             url, keys["accessKey"], keys["secretKey"], 12, verify=str(tls.cert)
         ) as client:
-            added = client.add_server("isales", "password-123", "127.0.0.1", 22, "/home/sftp")
+            added = client.add_server("isales", "password-123", "10.0.0.5", 22, "/home/sftp")
             assert added["resultCode"] == "0200000", added
             assert [row["serverId"] for row in client.query_servers()["server"]] == [
                 added["serverId"]

@@ -15,13 +15,13 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openisales.api.envelope import failure
+from openisales.api.path_ids import vdn_in_path
 from openisales.errors import (
     BodyTooLarge,
     ForbiddenError,
     ISalesError,
     RequestTimeout,
     UnsupportedMediaType,
-    WrongType,
 )
 from openisales.services.authentication import SignedRequest
 
@@ -102,9 +102,14 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _signed_request(scope: Scope, body: bytes) -> SignedRequest:
-    headers = {
-        key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]
-    }
+    headers: dict[str, str] = {}
+    repeated: set[str] = set()
+    for key, value in scope["headers"]:
+        name = key.decode("latin-1").lower()
+        if name in headers:
+            repeated.add(name)
+        else:  # the first one, as the application reads it (starlette's Headers.get)
+            headers[name] = value.decode("latin-1")
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
     query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     return SignedRequest(
@@ -113,6 +118,7 @@ def _signed_request(scope: Scope, body: bytes) -> SignedRequest:
         query=query,
         headers=headers,
         body=body,
+        repeated_headers=frozenset(repeated),
     )
 
 
@@ -135,11 +141,9 @@ def _check_tenant(path: str, vdn_id: int) -> None:
     match = VDN_IN_PATH.match(path)
     if match is None:
         return
-    text = match.group(1)
-    if not text.isdigit() or not 1 <= int(text) <= 9999:
-        raise WrongType(f"vdnId: must be an integer from 1 to 9999, got {text!r}")
-    if int(text) != vdn_id:
-        raise ForbiddenError(f"this access key belongs to VDN {vdn_id}, not to VDN {int(text)}")
+    asked = vdn_in_path(match.group(1))  # the routes' own rule (api.path_ids)
+    if asked != vdn_id:
+        raise ForbiddenError(f"this access key belongs to VDN {vdn_id}, not to VDN {asked}")
 
 
 def _replay(body: bytes, downstream: Receive) -> Receive:

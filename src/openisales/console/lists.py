@@ -63,7 +63,7 @@ def server_add(ctx: Ctx = Depends(posted)) -> Response:
                 ctx.vdn,
                 spec,
                 ctx.rt.clock(),
-                networks=ctx.rt.settings.server_networks,
+                networks=ctx.rt.server_networks,
             )
     except ISalesError as exc:
         form = {k: v for k, v in ctx.form.items() if k != "password"}

@@ -22,8 +22,9 @@ class SignedRequest:
     method: str
     path: str
     query: Sequence[tuple[str, str]]
-    headers: Mapping[str, str]
+    headers: Mapping[str, str]  # by lower-cased name; the first of a repeated header
     body: bytes
+    repeated_headers: frozenset[str] = frozenset()  # lower-cased names sent more than once
 
 
 def authenticate(
@@ -39,7 +40,9 @@ def authenticate(
 
     ``remember`` records a mutating request's signature and says False for one seen before.
     """
+    _refuse_repeated(request.repeated_headers & {"authorization"})
     header = _parse(request.headers.get("authorization"))
+    _refuse_repeated(request.repeated_headers & set(header.signed_headers))
     signed_at = _check_clock(header.timestamp, now, skew)
     tenant = tenant_rows.get_by_access_key(session, header.access_key)
     if tenant is None:
@@ -80,6 +83,14 @@ def key_is_current(session: Session, vdn_id: int, access_key: str) -> bool:
     """Whether ``access_key`` is still the tenant's key (a rotated key ends console sessions)."""
     tenant = tenant_rows.get(session, vdn_id)
     return tenant is not None and hmac.compare_digest(tenant.access_key, access_key)
+
+
+def _refuse_repeated(names: frozenset[str]) -> None:
+    """A signed header sent twice: which copy was signed and which one is used would be a guess."""
+    if names:
+        raise AuthenticationError(
+            f"signed header {', '.join(sorted(names))} appears more than once in the request"
+        )
 
 
 def _parse(value: str | None) -> signing.AuthorizationHeader:

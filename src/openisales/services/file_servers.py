@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openisales.errors import ConflictError, EmptyValue, ServerNotFound, WrongValue
-from openisales.sftp.networks import AddressNotAllowed, Network, check_host
+from openisales.sftp.networks import AddressNotAllowed, ServerNetworks, check_host
 from openisales.storage import file_servers as server_rows
 from openisales.storage.crypto import SecretBox
 from openisales.storage.ids import new_object_id
@@ -36,8 +35,8 @@ def normalize_default_path(path: str) -> str:
     return posixpath.normpath(path) if path != "/" else "/"
 
 
-def check_address(spec: ServerSpec, networks: Sequence[Network]) -> None:
-    """Refuse an address (or a name resolving to one) outside the operator's allowed networks."""
+def check_address(spec: ServerSpec, networks: ServerNetworks) -> None:
+    """Refuse an address (or a name resolving to one) where a file server may not be."""
     try:
         check_host(spec.ip, spec.port, networks)
     except AddressNotAllowed as exc:
@@ -51,7 +50,7 @@ def add(
     spec: ServerSpec,
     now: datetime,
     *,
-    networks: Sequence[Network],
+    networks: ServerNetworks,
 ) -> FileServer:
     if spec.password is None:
         raise EmptyValue("serverPwd: must not be empty")
@@ -96,7 +95,7 @@ def update(
     spec: ServerSpec,
     now: datetime,
     *,
-    networks: Sequence[Network],
+    networks: ServerNetworks,
 ) -> FileServer:
     server = get(session, vdn_id, server_id)
     default_path = normalize_default_path(spec.file_path)

@@ -37,6 +37,7 @@ from openisales.services.import_lifecycle import (
 )
 from openisales.services.runtime import Runtime
 from openisales.sftp import FetchedFile, FetchError, SftpTarget, fetch_file
+from openisales.sftp.exposure import tenant_message
 from openisales.storage import import_tasks as task_rows
 from openisales.storage import tenants as tenant_rows
 from openisales.storage.models import Campaign, FileServer, ImportSchedule, ImportTask
@@ -161,7 +162,7 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
                 max_bytes=rt.settings.max_file_bytes,
                 connect_timeout=rt.settings.sftp_connect_timeout,
                 read_timeout=rt.settings.sftp_read_timeout,
-                allowed_networks=rt.settings.server_networks,
+                allowed_networks=rt.server_networks,
                 stable_seconds=rt.settings.fetch_stable_seconds,
                 text=context.file_name.lower().endswith((".csv", ".txt")),  # read as CSV
             )
@@ -186,8 +187,14 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
 
 
 def _after_fetch_error(rt: Runtime, context: TaskContext, owner: str, exc: FetchError) -> Exception:
-    """A passing network fault is retried with backoff a bounded number of times; others fail."""
-    message = f"{exc.kind.value.replace('_', ' ').lower()}: {exc.message}"
+    """A passing network fault is retried with backoff a bounded number of times; others fail.
+
+    The log gets the whole reason; the task's errMsg only what the tenant may learn of it.
+    """
+    log.warning("import task %s: fetch failed: %s: %s", context.task_id, exc.kind, exc.message)
+    where = f"{context.target.host}:{context.target.port}"
+    told = tenant_message(exc.kind, exc.message, where)
+    message = f"{exc.kind.value.replace('_', ' ').lower()}: {told}"
     if not exc.retryable or context.attempts >= rt.settings.import_max_attempts:
         if exc.retryable:
             message += f" (gave up after {context.attempts} attempts)"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from openisales.settings import Settings
+from openisales.sftp.networks import ServerNetworks
 from openisales.storage.crypto import SecretBox, load_or_create_master_key
 from openisales.storage.db import Database
 from openisales.storage.replay import ReplayGuard
@@ -37,6 +38,13 @@ class Runtime:
         key = load_or_create_master_key(settings.data_dir, settings.master_key)
         db = Database(settings.sqlalchemy_url)
         return cls(settings, db, SecretBox(key), ReplayGuard(db, settings.data_dir), clock)
+
+    @property
+    def server_networks(self) -> ServerNetworks:
+        """Where file servers may be, by the settings in force now."""
+        return ServerNetworks(
+            self.settings.server_networks, self.settings.allow_local_server_addresses
+        )
 
     def close(self) -> None:
         self.replay.close()

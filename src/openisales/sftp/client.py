@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ import asyncssh
 from openisales.sftp.connection import SftpTarget, connect
 from openisales.sftp.errors import FetchError, FetchErrorKind
 from openisales.sftp.hostkeys import key_line, parse_pinned_key
-from openisales.sftp.networks import Network
+from openisales.sftp.networks import ServerNetworks
 from openisales.sftp.paths import normalise_root, resolve_remote_path
 from openisales.sftp.transfer import Download, Session
 
@@ -61,7 +61,7 @@ async def fetch_file(
     connect_timeout: float = 10,
     read_timeout: float = 30,
     progress: Callable[[int], None] | None = None,
-    allowed_networks: Sequence[Network] | None = None,
+    allowed_networks: ServerNetworks | None = None,
     stable_seconds: float = 0.0,
     text: bool = False,
 ) -> FetchedFile:

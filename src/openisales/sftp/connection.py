@@ -8,16 +8,15 @@ allowed networks), to a ``FetchError`` kind and message.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import asyncssh
 
 from openisales.sftp.errors import FetchError, FetchErrorKind
+from openisales.sftp.exposure import connect_failure_detail
 from openisales.sftp.hostkeys import HostKeyRecorder, describe_key, host_key_algs
-from openisales.sftp.networks import SETTING, Network, describe, is_allowed
+from openisales.sftp.networks import ServerNetworks
 
 __all__ = ["SftpTarget", "connect", "open_allowed_socket"]
 
@@ -53,7 +52,7 @@ async def connect(
     target: SftpTarget,
     pinned: asyncssh.SSHKey | None,
     connect_timeout: float,
-    allowed_networks: Sequence[Network] | None,
+    allowed_networks: ServerNetworks | None,
 ) -> asyncssh.SSHClientConnection:
     """An SSH connection to ``target``, logged in; every failure is a ``FetchError``."""
     attempt = _Attempt(target, pinned, connect_timeout, HostKeyRecorder())
@@ -103,21 +102,14 @@ def _login_error(exc: asyncssh.DisconnectError | OSError, attempt: _Attempt) -> 
         )
     if isinstance(exc, asyncssh.HostKeyNotVerifiable | asyncssh.KeyExchangeFailed):
         return _key_error(exc, attempt)
-    if isinstance(exc, asyncssh.DisconnectError):  # includes ConnectionLost
-        return FetchError(
-            FetchErrorKind.CONNECTION_LOST,
-            f"SFTP server {where} closed the connection during login: {exc.reason}",
-        )
-    if isinstance(exc, TimeoutError):
-        return FetchError(
-            FetchErrorKind.TIMEOUT,
-            f"SFTP server {where} did not complete connection and login within "
-            f"{attempt.connect_timeout:g} s",
-        )
-    # refused, no route, DNS failure, reset
-    return FetchError(
-        FetchErrorKind.UNREACHABLE, f"cannot connect to SFTP server {where}: {_os_reason(exc)}"
-    )
+    # Refused, no route, no name, timeout, or a peer that is no SSH server: one kind, so that
+    # the tenant cannot tell them apart (sftp.exposure); the message keeps the detail.
+    return _unreachable(where, exc, attempt.connect_timeout)
+
+
+def _unreachable(where: str, exc: BaseException, connect_timeout: float) -> FetchError:
+    detail = connect_failure_detail(exc, connect_timeout)
+    return FetchError(FetchErrorKind.UNREACHABLE, f"SFTP server {where}: {detail}")
 
 
 def _key_error(
@@ -140,29 +132,19 @@ def _key_error(
             f"({describe_key(pinned)}): {exc.reason}; if the server was legitimately "
             "replaced, update its pinned key",
         )
-    return FetchError(
-        FetchErrorKind.UNREACHABLE, f"SSH key exchange with {where} failed: {exc.reason}"
-    )
-
-
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, socket.gaierror):
-        return f"cannot resolve the host name ({exc.strerror})"
-    if exc.errno is not None and exc.errno > 0:
-        return os.strerror(exc.errno)
-    return str(exc) or type(exc).__name__
+    return _unreachable(where, exc, attempt.connect_timeout)
 
 
 async def open_allowed_socket(
-    target: SftpTarget, where: str, networks: Sequence[Network]
+    target: SftpTarget, where: str, networks: ServerNetworks
 ) -> socket.socket:
     """A TCP connection to the first address of the host inside ``networks``."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
-    allowed = [info for info in infos if is_allowed(str(info[4][0]), networks)]
+    allowed = [info for info in infos if networks.allows(str(info[4][0]))]
     if not allowed:
-        addresses = ", ".join(sorted({str(info[4][0]) for info in infos}))
-        raise _not_allowed(where, addresses, networks)
+        refusals = {networks.refusal(str(info[4][0])) or "" for info in infos}
+        raise _not_allowed(where, "; ".join(sorted(refusals)))
     error: OSError | None = None
     for family, kind, proto, _name, address in allowed:
         sock = socket.socket(family, kind, proto)
@@ -176,18 +158,17 @@ async def open_allowed_socket(
         except BaseException:
             sock.close()
             raise
-        peer = str(sock.getpeername()[0])
-        if not is_allowed(peer, networks):  # the address really connected to decides
+        refusal = networks.refusal(str(sock.getpeername()[0]))
+        if refusal is not None:  # the address really connected to decides
             sock.close()
-            raise _not_allowed(where, peer, networks)
+            raise _not_allowed(where, refusal)
         return sock
     assert error is not None
     raise error
 
 
-def _not_allowed(where: str, addresses: str, networks: Sequence[Network]) -> FetchError:
+def _not_allowed(where: str, refusals: str) -> FetchError:
     return FetchError(
         FetchErrorKind.ADDRESS_NOT_ALLOWED,
-        f"SFTP server {where} is at {addresses}, outside the allowed networks "
-        f"{describe(networks)} ({SETTING}); nothing was fetched",
+        f"SFTP server {where}: {refusals}; nothing was fetched",
     )

@@ -1,68 +1,147 @@
-"""The address ranges an operator lets file servers live in (``OPENISALES_ALLOWED_SERVER_NETWORKS``)."""
+"""Where a file server may be: the operator's ranges, and never this host or a special address.
+
+Two rules, both applied to every address a host name resolves to (at addServer/updateServer)
+and to the address actually connected to (at import time):
+
+* ``OPENISALES_ALLOWED_SERVER_NETWORKS``: the ranges a file server's address must lie in
+  (default: every address).
+* Unless ``OPENISALES_ALLOW_LOCAL_SERVER_ADDRESSES`` is true, an address that reaches this host
+  or no real server is refused whatever the ranges say: loopback, unspecified, link-local,
+  multicast and broadcast addresses, in any spelling the resolver accepts (``127.1``,
+  ``2130706433``, ``::ffff:127.0.0.1``), and this host's own addresses. Otherwise any tenant
+  could point an import at the service's own machine and probe its ports.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 __all__ = [
+    "LOCAL_SETTING",
     "SETTING",
     "AddressNotAllowed",
     "Network",
-    "allows_everything",
+    "ServerNetworks",
     "check_host",
-    "describe",
-    "is_allowed",
 ]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 SETTING = "OPENISALES_ALLOWED_SERVER_NETWORKS"
+LOCAL_SETTING = "OPENISALES_ALLOW_LOCAL_SERVER_ADDRESSES"
 
-
-def is_allowed(address: str, networks: Sequence[Network]) -> bool:
-    """True when the IP address ``address`` lies in one of ``networks``."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone index
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:10.0.0.5 is 10.0.0.5
-    return any(ip.version == network.version and ip in network for network in networks)
-
-
-def describe(networks: Sequence[Network]) -> str:
-    return ",".join(str(network) for network in networks)
+_LOOPBACK = "a loopback address"
+_UNSPECIFIED = "an unspecified address"
+_LINK_LOCAL = "a link-local address"
+_MULTICAST = "a multicast address"
+#: Ranges refused unless local addresses are allowed; IPv4-mapped IPv6 is checked as IPv4.
+SPECIAL_RANGES: tuple[tuple[Network, str], ...] = tuple(
+    (ipaddress.ip_network(cidr), what)
+    for cidr, what in (
+        ("0.0.0.0/8", _UNSPECIFIED),  # connecting to 0.0.0.0 reaches this host
+        ("127.0.0.0/8", _LOOPBACK),
+        ("169.254.0.0/16", _LINK_LOCAL),  # also cloud metadata services (169.254.169.254)
+        ("224.0.0.0/4", _MULTICAST),
+        ("255.255.255.255/32", "the broadcast address"),
+        ("::/128", _UNSPECIFIED),
+        ("::1/128", _LOOPBACK),
+        ("::/96", "an IPv4-compatible address"),  # deprecated; ::127.0.0.1 and the like
+        ("fe80::/10", _LINK_LOCAL),
+        ("ff00::/8", _MULTICAST),
+    )
+)
 
 
 class AddressNotAllowed(ValueError):
-    """A file-server address lies outside the allowed networks, or its name does not resolve."""
+    """A file-server address is refused by the rules above, or its name does not resolve."""
 
 
-def allows_everything(networks: Sequence[Network]) -> bool:
-    return {str(n) for n in networks if n.prefixlen == 0} == {"0.0.0.0/0", "::/0"}
+@dataclass(frozen=True)
+class ServerNetworks:
+    """The file-server address rules in force."""
+
+    allowed: tuple[Network, ...]
+    allow_local: bool = False
+
+    def refusal(self, address: str) -> str | None:
+        """Why a file server may not be at the IP ``address``, or None when it may."""
+        ip = _ip(address)
+        if not self.allow_local:
+            special = _special(ip)
+            if special is not None:
+                return f"{ip} is {special}, which a file server may not have ({LOCAL_SETTING})"
+        if not any(ip.version == net.version and ip in net for net in self.allowed):
+            return f"{ip} is outside the allowed networks {self.describe()} ({SETTING})"
+        return None
+
+    def allows(self, address: str) -> bool:
+        """True when a file server may be at the IP ``address``."""
+        return self.refusal(address) is None
+
+    def describe(self) -> str:
+        """The allowed ranges as the setting spells them."""
+        return ",".join(str(network) for network in self.allowed)
+
+    @property
+    def allows_everything(self) -> bool:
+        """True when no address is refused, so a host name need not even be resolved."""
+        everything = {str(n) for n in self.allowed if n.prefixlen == 0} == {"0.0.0.0/0", "::/0"}
+        return everything and self.allow_local
 
 
-def check_host(host: str, port: int, networks: Sequence[Network]) -> None:
-    """Raise ``AddressNotAllowed`` unless every address of ``host`` lies in ``networks``.
+def check_host(host: str, port: int, networks: ServerNetworks) -> None:
+    """Raise ``AddressNotAllowed`` unless every address of ``host`` is allowed.
 
-    A literal IP address is checked as it is; a host name is resolved (not at all when the
-    networks allow every address) and each of its addresses must be allowed.
+    A literal IP address is checked as it is; anything else goes through the resolver, as the
+    connection will (so ``127.1`` and ``2130706433`` are checked as 127.0.0.1).
     """
     try:
         addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
-        if allows_everything(networks):
+        if networks.allows_everything:
             return
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise AddressNotAllowed(
                 f"the host name {host!r} cannot be resolved ({exc}), so its addresses cannot "
-                f"be checked against {SETTING} ({describe(networks)})"
+                "be checked"
             ) from None
         addresses = sorted({str(info[4][0]) for info in infos})
-    outside = [address for address in addresses if not is_allowed(address, networks)]
-    if outside:
-        via = "" if outside == [host] else f"{host!r} resolves to "
-        raise AddressNotAllowed(
-            f"{via}{', '.join(outside)}, outside the allowed networks {describe(networks)} "
-            f"({SETTING})"
-        )
+    refusals = [r for r in (networks.refusal(address) for address in addresses) if r]
+    if refusals:
+        via = "" if addresses == [host] else f"{host!r} resolves to {', '.join(addresses)}: "
+        raise AddressNotAllowed(via + "; ".join(refusals))
+
+
+def _ip(address: str) -> IP:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone index
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return ip
+
+
+def _special(ip: IP) -> str | None:
+    """What kind of address refused by default ``ip`` is, or None for an ordinary one."""
+    for network, what in SPECIAL_RANGES:
+        if ip.version == network.version and ip in network:
+            return what
+    if _is_own_address(ip):
+        return "an address of this host"
+    return None
+
+
+def _is_own_address(ip: IP) -> bool:
+    """True when ``ip`` is one of this host's addresses (a connection to it would stay here).
+
+    A connected UDP socket sends nothing; the kernel only picks the source address of the route
+    to ``ip``, and for a route to one of its own addresses that is the address itself.
+    """
+    family = socket.AF_INET if ip.version == 4 else socket.AF_INET6
+    with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as probe:
+        probe.connect((str(ip), 9))
+        return _ip(str(probe.getsockname()[0])) == ip
+    return False

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from openisales.api.blocklist_schemas import (
     AddBlocklistRequest,
@@ -13,6 +13,7 @@ from openisales.api.blocklist_schemas import (
 )
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
+from openisales.api.path_ids import VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
 from openisales.services import blocklist, imports
@@ -21,7 +22,6 @@ from openisales.services.imports import ImportRequest
 from openisales.services.runtime import Runtime
 
 router = APIRouter(tags=["blocklist"])
-VdnId = Annotated[int, Path(ge=1, le=9999)]
 
 
 @router.post(V1 + "/blocklist/add")

@@ -17,6 +17,7 @@ from openisales.api.calldata_schemas import (
 )
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
+from openisales.api.path_ids import CampaignId, VdnId
 from openisales.api.routes import V1
 from openisales.services import calldata
 from openisales.services.calldata import Added, DeleteRequest
@@ -24,8 +25,6 @@ from openisales.services.runtime import Runtime
 
 V2 = "/rest/isales/v2/openapi/campaigns/{vdnId}"
 router = APIRouter(tags=["call data"])
-VdnId = Annotated[int, Path(ge=1, le=9999)]
-CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 # The documented answer text of the add interfaces (cec_07_0759 example).
 CREATED = "create data succeeded"
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
+from openisales.api.path_ids import CampaignId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import CampaignFields, CreateCampaignRequest
 from openisales.services import campaigns
@@ -15,8 +16,6 @@ from openisales.services.campaigns import CampaignInput
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1, tags=["campaigns"])
-VdnId = Annotated[int, Path(ge=1, le=9999)]
-CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 INTERPRETED = {
     "name", "description", "strBeginTime", "strEndTime", "deviceType", "callerNo",
     "maxAlertingTime", "initStatus",

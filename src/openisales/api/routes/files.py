@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
+from openisales.api.path_ids import VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import AddServerRequest, PageRequest, UpdateServerRequest
 from openisales.services import file_servers
@@ -16,7 +17,6 @@ from openisales.services.runtime import Runtime
 from openisales.storage.models import FileServer
 
 router = APIRouter(prefix=V1 + "/file", tags=["file servers"])
-VdnId = Annotated[int, Path(ge=1, le=9999)]
 ServerId = Annotated[str, Path(max_length=32)]
 
 
@@ -46,7 +46,7 @@ def add_server(
     spec = _spec(body)
     with rt.db.transaction() as session:
         server = file_servers.add(
-            session, rt.box, vdn, spec, rt.clock(), networks=rt.settings.server_networks
+            session, rt.box, vdn, spec, rt.clock(), networks=rt.server_networks
         )
         return ok(serverId=server.server_id)
 
@@ -74,7 +74,7 @@ def update_server(
     spec = _spec(body)
     with rt.db.transaction() as session:
         file_servers.update(
-            session, rt.box, vdn, serverId, spec, rt.clock(), networks=rt.settings.server_networks
+            session, rt.box, vdn, serverId, spec, rt.clock(), networks=rt.server_networks
         )
         return ok()
 

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
+from openisales.api.path_ids import CampaignId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
 from openisales.exports import write_failure_report
@@ -19,8 +20,6 @@ from openisales.services.imports import ImportRequest
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1 + "/calldatafile", tags=["call data import"])
-VdnId = Annotated[int, Path(ge=1, le=9999)]
-CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 # The seed's own answer text, kept word for word for clients that compare it.
 ACCEPTED = "Exporting data... View details in Import Result."
 MEDIA_TYPES = {

@@ -8,14 +8,13 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
+from openisales.api.path_ids import CampaignId, VdnId
 from openisales.api.routes import V1
 from openisales.services import campaigns, schedules
 from openisales.services.runtime import Runtime
 from openisales.storage import schedules as schedule_rows
 
 router = APIRouter(prefix=V1, tags=["import schedules"])
-VdnId = Annotated[int, Path(ge=1, le=9999)]
-CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Offset = Annotated[int, Query(ge=0, le=10**9)]  # the databases take no larger offset
 Limit = Annotated[int, Query(ge=1, le=100)]
 
