@@ -53,6 +53,8 @@ class ResultCode:
     INTERNAL = "0200199"
     BLOCKLISTED = "0200120"
     PENDING_LIMIT = "0200121"
+    LEASE_NOT_FOUND = "0200130"
+    ALREADY_RECORDED = "0200131"
 
 
 DESCRIPTIONS: dict[str, str] = {
@@ -87,6 +89,8 @@ DESCRIPTIONS: dict[str, str] = {
     ResultCode.INTERNAL: "Internal error; the request was not carried out.",
     ResultCode.BLOCKLISTED: "A called number is on the tenant's blocklist; nothing was added.",
     ResultCode.PENDING_LIMIT: "The campaign cannot hold more incomplete call records.",
+    ResultCode.LEASE_NOT_FOUND: "No such lease, or it has ended; its number may be leased again.",
+    ResultCode.ALREADY_RECORDED: "The result of this lease was already recorded.",
 }
 
 

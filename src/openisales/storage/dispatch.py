@@ -1,0 +1,342 @@
+"""The dial queue and the recorded results: every SQL statement of the dispatch half.
+
+A state change of a queue row is a move of ``domain.dispatch.NUMBER_LEASE``, written by one
+guarded UPDATE (``state IN sources(target)``), so a move the lifecycle does not allow is never
+written and two dialers racing for one row cannot both win. On PostgreSQL the selection locks
+its rows with ``FOR UPDATE SKIP LOCKED``; on SQLite the writer lock (BEGIN IMMEDIATE) serialises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from openisales.domain.dispatch import NUMBER_LEASE, DialState, priority_key
+from openisales.storage.bulk import sqlite_datetime
+from openisales.storage.calldata import RecordStatus
+from openisales.storage.models import CallData, CallResult, Campaign, DialEntry
+
+ENTER_BATCH = 20_000
+FIRST_NUMBER = re.compile(r'"calledNo":"([0-9*#]+)"')  # as storage writes called (called_json)
+ENTRY_COLUMNS = (
+    "data_id", "campaign_pk", "state", "priority_key", "position", "called_no", "failures",
+    "due_at", "recycle_at", "updated_at",
+)  # fmt: skip
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- entering new records ----------------------------------------------------------------------
+
+
+def try_lock_campaign(session: Session, campaign_pk: int) -> bool:
+    """Hold the campaign row if no one else does (an import, a JSON add, another lease).
+
+    Imports and adds write under this lock, so while it is held no record of the campaign is in
+    flight. SQLite's writer lock is already held by the transaction.
+    """
+    if not _is_postgres(session):
+        return True
+    query = select(Campaign.pk).where(Campaign.pk == campaign_pk).with_for_update(skip_locked=True)
+    return session.scalars(query).first() is not None
+
+
+def enter_new_records(session: Session, campaign: Campaign, zone: tzinfo, now: datetime) -> int:
+    """Give every pending record above the campaign's watermark its queue row; how many.
+
+    Call only while holding the campaign row (``try_lock_campaign``).
+    """
+    top = session.scalar(
+        select(func.max(CallData.data_id)).where(CallData.campaign_pk == campaign.pk)
+    )
+    if top is None or top <= campaign.dial_watermark:
+        return 0
+    entered = 0
+    for batch in _new_records(session, campaign.pk, campaign.dial_watermark, top):
+        rows = [_entry_row(campaign.pk, record, zone, now) for record in batch]
+        _bulk_insert(session, rows)
+        entered += len(rows)
+    session.execute(update(Campaign).where(Campaign.pk == campaign.pk).values(dial_watermark=top))
+    return entered
+
+
+def _new_records(
+    session: Session, campaign_pk: int, above: int, top: int
+) -> Iterator[Sequence[Any]]:
+    query = (
+        select(CallData.data_id, CallData.called, CallData.priority, CallData.recycle_time)
+        .where(
+            CallData.campaign_pk == campaign_pk,
+            CallData.data_id > above,
+            CallData.data_id <= top,
+            CallData.status == RecordStatus.PENDING,
+        )
+        .order_by(CallData.data_id)
+        .execution_options(yield_per=ENTER_BATCH)
+    )
+    yield from session.execute(query).partitions(ENTER_BATCH)
+
+
+def _entry_row(campaign_pk: int, record: Any, zone: tzinfo, now: datetime) -> tuple[Any, ...]:
+    data_id, called, priority, recycle_time = record
+    first = FIRST_NUMBER.search(called)
+    # recycleTime is the tenant's wall-clock time, like the blocklist's expiry.
+    recycle_at = None if recycle_time is None else recycle_time.replace(tzinfo=zone)
+    return (
+        data_id, campaign_pk, int(DialState.WAITING), priority_key(priority), 0,
+        first.group(1) if first else "", 0, now, recycle_at, now,
+    )  # fmt: skip
+
+
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _bulk_insert(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Straight to the driver (COPY on PostgreSQL), as storage.bulk loads records."""
+    raw: Any = session.connection().connection.dbapi_connection
+    assert raw is not None
+    times = [ENTRY_COLUMNS.index(name) for name in ("due_at", "recycle_at", "updated_at")]
+    columns = ", ".join(ENTRY_COLUMNS)
+    if _is_postgres(session):
+        with raw.cursor() as cursor, cursor.copy(f"COPY dial_queue ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_naive_utc(v) if i in times else v for i, v in enumerate(row)])
+        return
+    marks = ", ".join("?" * len(ENTRY_COLUMNS))
+
+    def stored(value: Any, index: int) -> Any:
+        moment = _naive_utc(value) if index in times else None
+        return value if index not in times else (moment and sqlite_datetime(moment))
+
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO dial_queue ({columns}) VALUES ({marks})",
+            [tuple(stored(v, i) for i, v in enumerate(row)) for row in rows],
+        )
+    finally:
+        cursor.close()
+
+
+# --- leasing -----------------------------------------------------------------------------------
+
+
+def expire_leases(session: Session, campaign_pk: int, now: datetime) -> int:
+    """Make the campaign's expired leases callable again (LEASED -> WAITING); how many."""
+    expired = select(DialEntry.data_id).where(
+        DialEntry.campaign_pk == campaign_pk,
+        DialEntry.state == DialState.LEASED,
+        DialEntry.lease_expires_at < now,
+    )
+    if _is_postgres(session):  # rows a results report holds are left for the next sweep
+        expired = expired.with_for_update(skip_locked=True)
+    return _rowcount(
+        session.execute(
+            update(DialEntry)
+            .where(
+                DialEntry.data_id.in_(expired.scalar_subquery()),
+                DialEntry.state.in_(NUMBER_LEASE.sources(DialState.WAITING)),
+            )
+            .values(state=DialState.WAITING, lease_id=None, dialer_id=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A queue row due now, with what the dialer needs of its record."""
+
+    data_id: int
+    called_no: str
+    position: int
+    failures: int
+    recycle_at: datetime | None
+    session_id: str
+    caller: str | None
+    call_data: str | None
+    custom_field: str | None
+    priority: int | None
+
+
+def candidates(session: Session, campaign_pk: int, now: datetime, limit: int) -> list[Candidate]:
+    """The first ``limit`` rows due now: highest priority first, then the oldest record.
+
+    PostgreSQL locks them (SKIP LOCKED: rows another dialer is taking are passed over).
+    """
+    query = (
+        select(
+            DialEntry.data_id,
+            DialEntry.called_no,
+            DialEntry.position,
+            DialEntry.failures,
+            DialEntry.recycle_at,
+            CallData.session_id,
+            CallData.caller,
+            CallData.call_data,
+            CallData.custom_field,
+            CallData.priority,
+        )
+        .join(CallData, CallData.data_id == DialEntry.data_id)
+        .where(
+            DialEntry.campaign_pk == campaign_pk,
+            DialEntry.state == DialState.WAITING,
+            DialEntry.due_at <= now,
+        )
+        .order_by(DialEntry.priority_key, DialEntry.data_id)
+        .limit(limit)
+    )
+    if _is_postgres(session):
+        query = query.with_for_update(skip_locked=True, of=DialEntry)
+    return [Candidate(**row._asdict()) for row in session.execute(query)]
+
+
+def lease(
+    session: Session,
+    leases: Sequence[tuple[int, str]],
+    dialer_id: str,
+    now: datetime,
+    until: datetime,
+) -> None:
+    """WAITING -> LEASED for each ``(data_id, lease_id)``, until ``until``."""
+    NUMBER_LEASE.check(DialState.WAITING, DialState.LEASED)
+    for data_id, lease_id in leases:
+        session.execute(
+            update(DialEntry)
+            .where(
+                DialEntry.data_id == data_id,
+                DialEntry.state.in_(NUMBER_LEASE.sources(DialState.LEASED)),
+            )
+            .values(
+                state=DialState.LEASED,
+                lease_id=lease_id,
+                dialer_id=dialer_id,
+                leased_at=now,
+                lease_expires_at=until,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def move_waiting(
+    session: Session, data_ids: Iterable[int], target: DialState, now: datetime, **values: Any
+) -> int:
+    """A move of WAITING rows (deferred: WAITING -> WAITING; recycled: WAITING -> DONE)."""
+    NUMBER_LEASE.check(DialState.WAITING, target)
+    ids = list(data_ids)
+    if not ids:
+        return 0
+    result = session.execute(
+        update(DialEntry)
+        .where(DialEntry.data_id.in_(ids), DialEntry.state == DialState.WAITING)
+        .values(state=target, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+def live_leases(session: Session, vdn_id: int, numbers: Sequence[str]) -> dict[str, int]:
+    """How many live leases the tenant's campaigns hold on each of ``numbers``."""
+    query = (
+        select(DialEntry.called_no, func.count())
+        .join(Campaign, Campaign.pk == DialEntry.campaign_pk)
+        .where(
+            Campaign.vdn_id == vdn_id,
+            DialEntry.state == DialState.LEASED,
+            DialEntry.called_no.in_(sorted(set(numbers))),
+        )
+        .group_by(DialEntry.called_no)
+    )
+    return {number: int(count) for number, count in session.execute(query)}
+
+
+def results_since(
+    session: Session, vdn_id: int, numbers: Sequence[str], since: datetime
+) -> dict[str, int]:
+    """How many results the tenant recorded for each of ``numbers`` since ``since``."""
+    query = (
+        select(CallResult.called, func.count())
+        .where(
+            CallResult.vdn_id == vdn_id,
+            CallResult.called.in_(sorted(set(numbers))),
+            CallResult.recorded_at >= since,
+        )
+        .group_by(CallResult.called)
+    )
+    return {number: int(count) for number, count in session.execute(query)}
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+def leased(session: Session, campaign_pk: int, lease_ids: Sequence[str]) -> dict[str, DialEntry]:
+    """The campaign's rows currently under these leases, locked (in one order: no deadlock)."""
+    query = (
+        select(DialEntry)
+        .where(
+            DialEntry.campaign_pk == campaign_pk,
+            DialEntry.lease_id.in_(lease_ids),
+            DialEntry.state == DialState.LEASED,
+        )
+        .order_by(DialEntry.data_id)
+    )
+    if _is_postgres(session):
+        query = query.with_for_update()
+    return {entry.lease_id or "": entry for entry in session.scalars(query)}
+
+
+def records(session: Session, data_ids: Sequence[int]) -> dict[int, CallData]:
+    """The call records of these rows, by dataId."""
+    query = select(CallData).where(CallData.data_id.in_(data_ids))
+    return {record.data_id: record for record in session.scalars(query)}
+
+
+def recorded(session: Session, lease_ids: Sequence[str]) -> set[str]:
+    """Which of these leases already have their result."""
+    query = select(CallResult.lease_id).where(CallResult.lease_id.in_(lease_ids))
+    return set(session.scalars(query))
+
+
+def end_lease(
+    session: Session, data_id: int, lease_id: str, target: DialState, now: datetime, **values: Any
+) -> bool:
+    """LEASED -> WAITING or DONE after a result, only while ``lease_id`` is the row's lease."""
+    result = session.execute(
+        update(DialEntry)
+        .where(
+            DialEntry.data_id == data_id,
+            DialEntry.lease_id == lease_id,
+            DialEntry.state == DialState.LEASED,
+            DialEntry.state.in_(NUMBER_LEASE.sources(target)),
+        )
+        .values(
+            state=target,
+            lease_id=None,
+            dialer_id=None,
+            lease_expires_at=None,
+            updated_at=now,
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+def add_results(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Store recorded results (``call_results.lease_id`` is unique: never twice)."""
+    if rows:
+        session.execute(insert(CallResult), list(rows))
