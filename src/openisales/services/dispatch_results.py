@@ -23,6 +23,7 @@ from openisales.domain.dispatch import FAILED, Number, after_result
 from openisales.errors import DESCRIPTIONS, ParameterError, ResultCode
 from openisales.services import campaigns
 from openisales.storage import dispatch as dial_rows
+from openisales.storage.dispatch import LeaseEnd
 from openisales.storage.models import CallData, Campaign, DialEntry
 
 MAX_RESULTS = 500
@@ -52,6 +53,7 @@ def record(
     records = dial_rows.records(session, [entry.data_id for entry in entries.values()])
     answers: list[dict[str, str]] = []
     rows: list[dict[str, Any]] = []
+    ends: list[LeaseEnd] = []
     for report in reports:
         entry = entries.get(report.lease_id)
         if report.lease_id in already:
@@ -61,11 +63,12 @@ def record(
         else:
             code = ResultCode.SUCCESS
             data = records[entry.data_id]
-            _move_on(session, campaign, entry, data, report, now)
+            ends.append(_lease_end(campaign, entry, data, report, now))
             rows.append(_result_row(campaign, entry, data, report, now))
         answers.append(
             {"leaseId": report.lease_id, "resultCode": code, "resultDesc": DESCRIPTIONS[code]}
         )
+    dial_rows.end_leases(session, ends, now)
     dial_rows.add_results(session, rows)
     return answers
 
@@ -91,14 +94,10 @@ def numbers_of(data: CallData) -> list[Number]:
     ]
 
 
-def _move_on(
-    session: Session,
-    campaign: Campaign,
-    entry: DialEntry,
-    data: CallData,
-    report: Report,
-    now: datetime,
-) -> None:
+def _lease_end(
+    campaign: Campaign, entry: DialEntry, data: CallData, report: Report, now: datetime
+) -> LeaseEnd:
+    """Where this result takes the row: retried, next number, or done."""
     numbers = numbers_of(data)
     number_type = numbers[entry.position].number_type if entry.position < len(numbers) else None
     retry_in = None
@@ -107,14 +106,15 @@ def _move_on(
             campaign.retry_policy, number_type, report.fail_code, entry.failures
         )
     step = after_result(numbers, entry.position, entry.failures, report.call_status, retry_in, now)
-    values: dict[str, Any] = {"outcome": step.outcome}
-    if step.due_at is not None:
-        following = numbers[step.position].called_no
-        values.update(due_at=step.due_at, position=step.position, called_no=following)
-        values.update(failures=step.failures)
-    # The row is locked and its lease checked above, so the guarded move cannot miss.
-    moved = dial_rows.end_lease(session, entry.data_id, report.lease_id, step.state, now, **values)
-    assert moved, f"lease {report.lease_id} changed under its lock"
+    if step.due_at is None:  # done: the row keeps its last number
+        return LeaseEnd(
+            entry.data_id, report.lease_id, step.state, entry.due_at, entry.position,
+            entry.called_no, entry.failures, step.outcome,
+        )  # fmt: skip
+    return LeaseEnd(
+        entry.data_id, report.lease_id, step.state, step.due_at, step.position,
+        numbers[step.position].called_no, step.failures, None,
+    )  # fmt: skip
 
 
 def _result_row(

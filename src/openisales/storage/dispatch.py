@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from openisales.domain.dispatch import NUMBER_LEASE, DialState, priority_key
@@ -22,6 +22,7 @@ from openisales.storage.bulk import sqlite_datetime
 from openisales.storage.calldata import RecordStatus
 from openisales.storage.models import CallData, CallResult, Campaign, DialEntry
 
+QUEUE = cast(Table, DialEntry.__table__)  # executemany updates go through Core
 ENTER_BATCH = 20_000
 FIRST_NUMBER = re.compile(r'"calledNo":"([0-9*#]+)"')  # as storage writes called (called_json)
 ENTRY_COLUMNS = (
@@ -211,25 +212,29 @@ def lease(
     now: datetime,
     until: datetime,
 ) -> None:
-    """WAITING -> LEASED for each ``(data_id, lease_id)``, until ``until``."""
-    NUMBER_LEASE.check(DialState.WAITING, DialState.LEASED)
-    for data_id, lease_id in leases:
-        session.execute(
-            update(DialEntry)
-            .where(
-                DialEntry.data_id == data_id,
-                DialEntry.state.in_(NUMBER_LEASE.sources(DialState.LEASED)),
-            )
-            .values(
-                state=DialState.LEASED,
-                lease_id=lease_id,
-                dialer_id=dialer_id,
-                leased_at=now,
-                lease_expires_at=until,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+    """WAITING -> LEASED for each ``(data_id, lease_id)``, until ``until``: one executemany."""
+    if not leases:
+        return
+    assert NUMBER_LEASE.sources(DialState.LEASED) == {DialState.WAITING}
+    table = QUEUE
+    statement = (
+        update(table)
+        .where(
+            table.c.data_id == bindparam("b_data_id"),
+            table.c.state == DialState.WAITING,  # the one source of LEASED
         )
+        .values(
+            state=DialState.LEASED,
+            lease_id=bindparam("b_lease_id"),
+            dialer_id=dialer_id,
+            leased_at=now,
+            lease_expires_at=until,
+            updated_at=now,
+        )
+    )
+    session.execute(
+        statement, [{"b_data_id": data_id, "b_lease_id": lease_id} for data_id, lease_id in leases]
+    )
 
 
 def move_waiting(
@@ -311,29 +316,66 @@ def recorded(session: Session, lease_ids: Sequence[str]) -> set[str]:
     return set(session.scalars(query))
 
 
-def end_lease(
-    session: Session, data_id: int, lease_id: str, target: DialState, now: datetime, **values: Any
-) -> bool:
-    """LEASED -> WAITING or DONE after a result, only while ``lease_id`` is the row's lease."""
-    result = session.execute(
-        update(DialEntry)
+@dataclass(frozen=True)
+class LeaseEnd:
+    """Where a result takes a leased row (``domain.dispatch.NextStep``, with the number)."""
+
+    data_id: int
+    lease_id: str
+    state: DialState
+    due_at: datetime
+    position: int
+    called_no: str
+    failures: int
+    outcome: int | None
+
+
+def end_leases(session: Session, ends: Sequence[LeaseEnd], now: datetime) -> None:
+    """LEASED -> WAITING or DONE after results, each only while its lease is the row's lease.
+
+    The caller holds the rows (``leased``), so every guarded update applies.
+    """
+    if not ends:
+        return
+    for end in ends:
+        NUMBER_LEASE.check(DialState.LEASED, end.state)
+    table = QUEUE
+    statement = (
+        update(table)
         .where(
-            DialEntry.data_id == data_id,
-            DialEntry.lease_id == lease_id,
-            DialEntry.state == DialState.LEASED,
-            DialEntry.state.in_(NUMBER_LEASE.sources(target)),
+            table.c.data_id == bindparam("b_data_id"),
+            table.c.lease_id == bindparam("b_lease_id"),
+            table.c.state == DialState.LEASED,
         )
         .values(
-            state=target,
+            state=bindparam("b_state"),
+            due_at=bindparam("b_due_at"),
+            position=bindparam("b_position"),
+            called_no=bindparam("b_called_no"),
+            failures=bindparam("b_failures"),
+            outcome=bindparam("b_outcome"),
             lease_id=None,
             dialer_id=None,
             lease_expires_at=None,
             updated_at=now,
-            **values,
         )
-        .execution_options(synchronize_session=False)
     )
-    return _rowcount(result) == 1
+    session.execute(
+        statement,
+        [
+            {
+                "b_data_id": e.data_id,
+                "b_lease_id": e.lease_id,
+                "b_state": int(e.state),
+                "b_due_at": e.due_at,
+                "b_position": e.position,
+                "b_called_no": e.called_no,
+                "b_failures": e.failures,
+                "b_outcome": e.outcome,
+            }
+            for e in ends
+        ],
+    )
 
 
 def add_results(session: Session, rows: Sequence[dict[str, Any]]) -> None:
