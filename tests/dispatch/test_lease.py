@@ -105,3 +105,24 @@ def test_an_expired_lease_result_is_refused_and_the_number_is_callable_again(dia
     [again] = dial.lease(campaign)
     assert again["calledNo"] == "6001" and again["leaseId"] != record["leaseId"]
     assert dial.report(campaign, result(again["leaseId"])) == ["0200000"]
+
+
+def test_records_added_through_the_json_interfaces_are_leased(dial: Dial) -> None:
+    campaign = dial.campaign()
+    v1 = {"callDataList": [{"sessionId": "a", "called": "13800000001", "priority": "4"}]}
+    v2 = {
+        "callDataList": [
+            {
+                "sessionId": "b",
+                "called": [{"calledNo": "13800000002", "type": "SI"}, {"calledNo": "139"}],
+            }
+        ]
+    }
+    assert dial.isales.call("POST", f"/calldata/{campaign}", json=v1)["resultCode"] == "0200000"
+    answer = dial.isales.call("POST", f"/calldata/{campaign}", json=v2, version="v2")
+    assert answer["resultCode"] == "0200000", answer
+    records = dial.lease(campaign)
+    assert [(r["sessionId"], r["calledNo"], r["priority"]) for r in records] == [
+        ("a", "13800000001", 4),
+        ("b", "13800000002", 3),
+    ]

@@ -59,7 +59,7 @@ def lease(
     if not dialable(campaign, zone, now):
         return []
     if dial_rows.try_lock_campaign(session, campaign.pk):
-        dial_rows.enter_new_records(session, campaign, zone, now)
+        dial_rows.enter_new_records(session, campaign, now)
     dial_rows.expire_leases(session, campaign.pk, now)
     until = now + timedelta(seconds=request.lease_seconds)
     given: list[dict[str, Any]] = []
@@ -99,11 +99,12 @@ def _screen(
     now: datetime,
 ) -> list[dial_rows.Candidate]:
     """The rows that may be called: recycled records are finished, blocked numbers deferred."""
-    recycled = [
-        row.data_id for row in batch if row.recycle_at is not None and row.recycle_at <= now
-    ]
+    # recycleTime is the tenant's wall-clock time, like the blocklist's expiry.
+    local = now.astimezone(zone).replace(tzinfo=None)
+    recycled = [r.data_id for r in batch if r.recycle_time is not None and r.recycle_time <= local]
     dial_rows.move_waiting(session, recycled, DialState.DONE, now, outcome=Outcome.RECYCLED)
-    live = [row for row in batch if row.data_id not in set(recycled)]
+    gone = set(recycled)
+    live = [row for row in batch if row.data_id not in gone]
     entries = {
         entry.number: entry
         for entry in blocklist_rows.find(session, vdn_id, sorted({row.called_no for row in live}))

@@ -8,26 +8,23 @@ its rows with ``FOR UPDATE SKIP LOCKED``; on SQLite the writer lock (BEGIN IMMED
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from openisales.domain.dispatch import NUMBER_LEASE, DialState, priority_key
-from openisales.storage.bulk import sqlite_datetime
+from openisales.domain.dispatch import DEFAULT_PRIORITY, NUMBER_LEASE, PRIORITY_TOP, DialState
 from openisales.storage.calldata import RecordStatus
 from openisales.storage.models import CallData, CallResult, Campaign, DialEntry
 
 QUEUE = cast(Table, DialEntry.__table__)  # executemany updates go through Core
-ENTER_BATCH = 20_000
-FIRST_NUMBER = re.compile(r'"calledNo":"([0-9*#]+)"')  # as storage writes called (called_json)
+CALLED_PREFIX = '[{"calledNo":"'  # how storage writes called (services.calldata_rows.called_json)
 ENTRY_COLUMNS = (
     "data_id", "campaign_pk", "state", "priority_key", "position", "called_no", "failures",
-    "due_at", "recycle_at", "updated_at",
+    "due_at", "updated_at",
 )  # fmt: skip
 
 
@@ -54,82 +51,48 @@ def try_lock_campaign(session: Session, campaign_pk: int) -> bool:
     return session.scalars(query).first() is not None
 
 
-def enter_new_records(session: Session, campaign: Campaign, zone: tzinfo, now: datetime) -> int:
+def enter_new_records(session: Session, campaign: Campaign, now: datetime) -> int:
     """Give every pending record above the campaign's watermark its queue row; how many.
 
-    Call only while holding the campaign row (``try_lock_campaign``).
+    One INSERT ... SELECT: the rows never pass through Python. Call only while holding the
+    campaign row (``try_lock_campaign``).
     """
-    top = session.scalar(
-        select(func.max(CallData.data_id)).where(CallData.campaign_pk == campaign.pk)
-    )
+    # dataIds only grow, and no record of this campaign is in flight while its row is held:
+    # everything above the watermark up to the table's top is there to be seen.
+    top = session.scalar(select(func.max(CallData.data_id)))
     if top is None or top <= campaign.dial_watermark:
         return 0
-    entered = 0
-    for batch in _new_records(session, campaign.pk, campaign.dial_watermark, top):
-        rows = [_entry_row(campaign.pk, record, zone, now) for record in batch]
-        _bulk_insert(session, rows)
-        entered += len(rows)
-    session.execute(update(Campaign).where(Campaign.pk == campaign.pk).values(dial_watermark=top))
-    return entered
-
-
-def _new_records(
-    session: Session, campaign_pk: int, above: int, top: int
-) -> Iterator[Sequence[Any]]:
-    query = (
-        select(CallData.data_id, CallData.called, CallData.priority, CallData.recycle_time)
-        .where(
-            CallData.campaign_pk == campaign_pk,
-            CallData.data_id > above,
-            CallData.data_id <= top,
-            CallData.status == RecordStatus.PENDING,
-        )
-        .order_by(CallData.data_id)
-        .execution_options(yield_per=ENTER_BATCH)
+    stamp = literal(now, DialEntry.due_at.type)
+    rows = select(
+        CallData.data_id,
+        CallData.campaign_pk,
+        literal(int(DialState.WAITING)),
+        PRIORITY_TOP - func.coalesce(CallData.priority, DEFAULT_PRIORITY),
+        literal(0),
+        _first_number(session),
+        literal(0),
+        stamp,
+        stamp,
+    ).where(
+        # "+ 0": read the new dataIds by primary-key range, not the whole campaign by its index.
+        CallData.campaign_pk + 0 == campaign.pk,
+        CallData.data_id > campaign.dial_watermark,
+        CallData.data_id <= top,
+        CallData.status == RecordStatus.PENDING,
     )
-    yield from session.execute(query).partitions(ENTER_BATCH)
+    entered = session.execute(insert(DialEntry).from_select(list(ENTRY_COLUMNS), rows))
+    session.execute(update(Campaign).where(Campaign.pk == campaign.pk).values(dial_watermark=top))
+    return _rowcount(entered)
 
 
-def _entry_row(campaign_pk: int, record: Any, zone: tzinfo, now: datetime) -> tuple[Any, ...]:
-    data_id, called, priority, recycle_time = record
-    first = FIRST_NUMBER.search(called)
-    # recycleTime is the tenant's wall-clock time, like the blocklist's expiry.
-    recycle_at = None if recycle_time is None else recycle_time.replace(tzinfo=zone)
-    return (
-        data_id, campaign_pk, int(DialState.WAITING), priority_key(priority), 0,
-        first.group(1) if first else "", 0, now, recycle_at, now,
-    )  # fmt: skip
-
-
-def _naive_utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
-
-
-def _bulk_insert(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Straight to the driver (COPY on PostgreSQL), as storage.bulk loads records."""
-    raw: Any = session.connection().connection.dbapi_connection
-    assert raw is not None
-    times = [ENTRY_COLUMNS.index(name) for name in ("due_at", "recycle_at", "updated_at")]
-    columns = ", ".join(ENTRY_COLUMNS)
-    if _is_postgres(session):
-        with raw.cursor() as cursor, cursor.copy(f"COPY dial_queue ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_naive_utc(v) if i in times else v for i, v in enumerate(row)])
-        return
-    marks = ", ".join("?" * len(ENTRY_COLUMNS))
-
-    def stored(value: Any, index: int) -> Any:
-        moment = _naive_utc(value) if index in times else None
-        return value if index not in times else (moment and sqlite_datetime(moment))
-
-    cursor = raw.cursor()
-    try:
-        cursor.executemany(
-            f"INSERT INTO dial_queue ({columns}) VALUES ({marks})",
-            [tuple(stored(v, i) for i, v in enumerate(row)) for row in rows],
-        )
-    finally:
-        cursor.close()
+def _first_number(session: Session) -> Any:
+    """SQL for the first calledNo of ``called``, as storage writes it: ``[{"calledNo":"…"``."""
+    rest = func.substr(CallData.called, len(CALLED_PREFIX) + 1)
+    position = func.strpos if _is_postgres(session) else func.instr
+    return case(
+        (CallData.called.startswith(CALLED_PREFIX), func.substr(rest, 1, position(rest, '"') - 1)),
+        else_="",
+    )
 
 
 # --- leasing -----------------------------------------------------------------------------------
@@ -165,7 +128,7 @@ class Candidate:
     called_no: str
     position: int
     failures: int
-    recycle_at: datetime | None
+    recycle_time: datetime | None  # the tenant's wall-clock time, as stored
     session_id: str
     caller: str | None
     call_data: str | None
@@ -184,7 +147,7 @@ def candidates(session: Session, campaign_pk: int, now: datetime, limit: int) ->
             DialEntry.called_no,
             DialEntry.position,
             DialEntry.failures,
-            DialEntry.recycle_at,
+            CallData.recycle_time,
             CallData.session_id,
             CallData.caller,
             CallData.call_data,

@@ -294,7 +294,6 @@ class DialEntry(Base):
     called_no: Mapped[str] = mapped_column(String(24))
     failures: Mapped[int] = mapped_column(Integer, default=0)  # failed results on this number
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    recycle_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lease_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     dialer_id: Mapped[str | None] = mapped_column(String(64))
     leased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -84,7 +84,6 @@ def upgrade() -> None:
         sa.Column("called_no", sa.String(length=24), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("due_at", openisales.storage.types.UtcDateTime(), nullable=False),
-        sa.Column("recycle_at", openisales.storage.types.UtcDateTime(), nullable=True),
         sa.Column("lease_id", sa.String(length=32), nullable=True),
         sa.Column("dialer_id", sa.String(length=64), nullable=True),
         sa.Column("leased_at", openisales.storage.types.UtcDateTime(), nullable=True),
