@@ -91,12 +91,6 @@ def upgrade() -> None:
         sa.Column("outcome", sa.Integer(), nullable=True),
         sa.Column("updated_at", openisales.storage.types.UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["campaign_pk"],
-            ["campaigns.pk"],
-            name=op.f("fk_dial_queue_campaign_pk_campaigns"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["data_id"],
             ["call_data.data_id"],
             name=op.f("fk_dial_queue_data_id_call_data"),
