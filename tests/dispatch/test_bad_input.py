@@ -67,6 +67,7 @@ def test_bad_result_bodies_record_nothing(dial: Dial, leased: tuple[int, str]) -
         ({"results": [{**good, "callStatus": None}]}, EMPTY),
         ({"results": [{**good, "failCode": "busy"}]}, INVALID_CHARS),
         ({"results": [{**good, "callTimeStr": "2099-01-02T12:00:00"}]}, WRONG_TYPE),
+        ({"results": [{**good, "callTimeStr": None}]}, EMPTY),  # found by fuzzing: was a 500
         ({"results": [{**good, "callTimeStr": "2099-02-30 12:00:00"}]}, WRONG_VALUE),
         ({"results": [{**good, "callId": ""}]}, EMPTY),
         ({"results": [{**good, "leaseId": "x" * 33}]}, TOO_LONG),

@@ -22,6 +22,8 @@ CALL_TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 def _call_time(value: Any) -> Any:
     """``yyyy-MM-dd HH:mm:ss``, a real date and time (the dialer's clock, pushed on as given)."""
     text = text_rule(max_len=19, min_len=1)(value)
+    if text is None:
+        raise fail(ResultCode.EMPTY, "is required")
     if not CALL_TIME.fullmatch(text):
         raise fail(ResultCode.WRONG_TYPE, f"must be yyyy-MM-dd HH:mm:ss, got {text!r}")
     try:
