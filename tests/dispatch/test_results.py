@@ -118,3 +118,13 @@ def test_another_campaigns_lease_is_not_found(dial: Dial) -> None:
     record = only(dial.lease(first))
     assert dial.report(second, result(record["leaseId"])) == [NO_LEASE]
     assert dial.report(first, result(record["leaseId"])) == [RECORDED]
+
+
+def test_a_deleted_record_takes_its_lease_with_it(dial: Dial) -> None:
+    campaign = dial.campaign()
+    dial.load(campaign, {"called": numbers_json("8601"), "sessionId": "gone"})
+    record = only(dial.lease(campaign))
+    answer = dial.isales.call("POST", f"/calldata/{campaign}/delete", json={"sessionId": "gone"})
+    assert answer["returnObject"]["deleteCount"] == 1, answer
+    assert dial.report(campaign, result(record["leaseId"])) == [NO_LEASE]
+    assert dial.states() == {}
