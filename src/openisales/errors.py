@@ -99,6 +99,8 @@ class ResultCode(StrEnum):
     HEADERS_TOO_LARGE = _ours("0200117", 431, "The request line and headers are too large.", "请求行和请求头过大")
     BLOCKLISTED = _ours("0200120", 200, "A called number is on the tenant's blocklist; nothing was added.", "被叫号码在租户的黑名单中，未添加任何数据")
     PENDING_LIMIT = _ours("0200121", 200, "The campaign cannot hold more incomplete call records.", "外呼活动中未完成的外呼数据已达上限")
+    LEASE_NOT_FOUND = _ours("0200130", 200, "No such lease, or it has ended; its number may be leased again.", "租约不存在或已结束，其号码可被再次租用")
+    ALREADY_RECORDED = _ours("0200131", 200, "The result of this lease was already recorded.", "该租约的呼叫结果已记录")
     INTERNAL = _ours("0200199", 500, "Internal error; the request was not carried out.", "内部错误，请求未被执行")
     # fmt: on
 

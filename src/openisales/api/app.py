@@ -18,6 +18,8 @@ from openisales.api.routes import (
     blocklist,
     calldata,
     campaigns,
+    campaigns_v2,
+    dispatch,
     files,
     imports,
     schedules,
@@ -59,7 +61,9 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
         read_timeout=rt.settings.request_read_timeout_seconds,
     )
     app.add_middleware(ObservabilityMiddleware)  # outermost: sees refused requests too
-    routers = (system, files, imports, schedules, calldata, blocklist, campaigns)
+    routers = (
+        system, files, imports, schedules, calldata, blocklist, dispatch, campaigns_v2, campaigns,
+    )  # fmt: skip
     for module in routers:  # campaigns last: its /{campaignId} paths must not shadow the others
         app.include_router(module.router)
     app.include_router(metrics_router)

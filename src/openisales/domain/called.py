@@ -145,6 +145,17 @@ def _called_json(text: str, row: int, errors: list[RowError]) -> tuple[CalledNum
     return None if failed else tuple(numbers)
 
 
+def decode_lenient_json(text: str) -> Any:
+    """Strict JSON, or the documentation's single-quoted form; ValueError when it is neither.
+
+    Numbers with a fraction or exponent come back as their literal text (``_JsonFloat``).
+    """
+    data = _decode_called(text.strip())
+    if data is _INVALID:
+        raise ValueError("not JSON")
+    return data
+
+
 def _decode_called(text: str) -> Any:
     try:
         data, end = _RAW_DECODE(text)

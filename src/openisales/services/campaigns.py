@@ -130,6 +130,8 @@ def modify(
     begin = parse_utc("strBeginTime", data.begin) if data.begin else campaign.begin_time
     end = parse_utc("strEndTime", data.end) if data.end else campaign.end_time
     merged = {**campaign.params, **data.params}
+    if data.caller_no is not None and "callerNo" not in data.params:
+        merged.pop("callerNo", None)  # a V1 callerNo replaces a V2 list
     _check_rules(campaign.device_type, begin, end, data, params=merged)
     if data.name and campaign_rows.name_taken(session, vdn_id, data.name, except_pk=campaign.pk):
         raise ConflictError(f"a campaign named {data.name!r} already exists")
@@ -270,6 +272,12 @@ def to_dict(campaign: Campaign, now: datetime) -> dict[str, Any]:
         "deviceType": campaign.device_type,
         "strBeginTime": format_utc(campaign.begin_time),
         "strEndTime": format_utc(campaign.end_time),
-        "callerNo": campaign.caller_no or "",
+        "callerNo": _caller_no(campaign),
         "maxAlertingTime": campaign.max_alerting_time,
     }
+
+
+def _caller_no(campaign: Campaign) -> Any:
+    """V1's calling number, or the list of ``{accessCode, priority}`` a V2 call gave."""
+    listed = campaign.params.get("callerNo")
+    return listed if isinstance(listed, list) else campaign.caller_no or ""

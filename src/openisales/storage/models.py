@@ -107,6 +107,10 @@ class Campaign(Base):
     max_alerting_time: Mapped[int | None] = mapped_column(Integer)
     # The other documented fields (scheduleParam, ivrParam, skillParam, callBackUrl...), kept as given.
     params: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # The V2 retryPolicy in normalised form (domain.retry_policy); None: numbers are not retried.
+    retry_policy: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
+    # The highest dataId already entered into the dial queue (storage.dispatch).
+    dial_watermark: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -261,3 +265,72 @@ class ImportSchedule(Base):
     last_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DialEntry(Base):
+    """A pending call record being dialled: its current number, when it may be called, its lease.
+
+    Entered lazily by the first lease after the record was added (``storage.dispatch``);
+    ``state`` moves through ``domain.dispatch.NUMBER_LEASE``.
+    """
+
+    __tablename__ = "dial_queue"
+    __table_args__ = (
+        # The selection: ascending priority_key (highest priority first), then the oldest record.
+        Index("ix_dial_queue_next", "campaign_pk", "state", "priority_key", "data_id", "due_at"),
+        Index("ix_dial_queue_expiry", "campaign_pk", "state", "lease_expires_at"),
+    )
+
+    data_id: Mapped[int] = mapped_column(
+        BigId,
+        ForeignKey("call_data.data_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    # No foreign key of its own: the record's (data_id) cascades, and one check per row is
+    # what entering 500,000 records costs on PostgreSQL.
+    campaign_pk: Mapped[int] = mapped_column(BigId)
+    state: Mapped[int] = mapped_column(Integer, default=0)
+    priority_key: Mapped[int] = mapped_column(Integer)  # 5 - priority (no priority counts as 3)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # index into the record's called
+    called_no: Mapped[str] = mapped_column(String(24))
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # failed results on this number
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    dialer_id: Mapped[str | None] = mapped_column(String(64))
+    leased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    outcome: Mapped[int | None] = mapped_column(Integer)  # domain.dispatch.Outcome once DONE
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CallResult(Base):
+    """The recorded outcome of one lease: every field of the documented result push, and more.
+
+    ``lease_id`` is unique, so an outcome is stored once however often it is reported.
+    """
+
+    __tablename__ = "call_results"
+    __table_args__ = (
+        Index("ix_call_results_campaign", "campaign_pk", "recorded_at"),
+        Index("ix_call_results_number", "vdn_id", "called", "recorded_at"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    lease_id: Mapped[str] = mapped_column(String(32), unique=True)
+    vdn_id: Mapped[int] = mapped_column(Integer)
+    campaign_pk: Mapped[int] = mapped_column(ForeignKey("campaigns.pk", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(Integer)
+    data_id: Mapped[int] = mapped_column(BigInteger)  # no foreign key: results outlive records
+    position: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer)
+    session_id: Mapped[str] = mapped_column(String(32))
+    called: Mapped[str] = mapped_column(String(24))
+    call_time_str: Mapped[str] = mapped_column(String(19))
+    call_status: Mapped[int] = mapped_column(Integer)  # 5 failed, 6 success
+    fail_code: Mapped[str] = mapped_column(String(16))
+    call_id: Mapped[str] = mapped_column(String(64))
+    custom_field: Mapped[str | None] = mapped_column(String(200))
+    record_path: Mapped[str | None] = mapped_column(String(1024))
+    dialer_id: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
