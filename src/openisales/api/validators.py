@@ -2,7 +2,8 @@
 
 Pydantic's own error types are mapped to codes in ``api.errors``; these validators cover the
 rules pydantic cannot phrase with the right code: empty versus too short, length ranges,
-forbidden characters and the numbers-as-strings that iSales clients send.
+forbidden characters and the numbers-as-strings that iSales clients send. ``refuse_controls``
+is the control-character rule (``domain.text``) for any JSON value, keys included.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
+from openisales.domain.text import describe, find_control
 from openisales.errors import ResultCode
 
 ISALES_ERROR = "isales"
@@ -91,3 +93,38 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,9}\s*", value):
         return int(value)
     return None
+
+
+def refuse_controls(value: Any, *, line_breaks: bool = False) -> None:
+    """Raise 02000002 when a string in ``value`` (lists and objects walked, keys included) holds
+    a control character; ``line_breaks`` allows LF, CR and TAB (free-text fields)."""
+    found = find_control_in(value, line_breaks=line_breaks)
+    if found is not None:
+        raise fail(ResultCode.INVALID_CHARS, found)
+
+
+def find_control_in(value: Any, *, line_breaks: bool = False) -> str | None:
+    """Where ``value`` holds a control character, as a sentence; None when nowhere."""
+    # Iterative, so a deeply nested body cannot exhaust the stack.
+    pending: list[tuple[Any, str]] = [(value, "")]
+    while pending:
+        item, where = pending.pop()
+        if isinstance(item, str):
+            index = find_control(item, line_breaks=line_breaks)
+            if index is not None:
+                return describe(item, index) + (f" of {where}" if where else "")
+        elif isinstance(item, list):
+            children = [(element, _step(where, str(i))) for i, element in enumerate(item)]
+            pending.extend(reversed(children))  # popped in document order
+        elif isinstance(item, dict):
+            for key in item:
+                index = find_control(key) if isinstance(key, str) else None
+                if index is not None:
+                    inside = f" in {where}" if where else ""
+                    return f"{describe(key, index)} of the name {key!r}{inside}"
+            pending.extend(reversed([(v, _step(where, str(k))) for k, v in item.items()]))
+    return None
+
+
+def _step(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
