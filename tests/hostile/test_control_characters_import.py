@@ -45,3 +45,8 @@ def test_import_fails_rows_with_control_characters(setup: ImportSetup) -> None:
     assert "\x00" not in report.decode("utf-8-sig")
     assert "a\ufffdb" in by_row[3]  # the original cell, the NUL shown as a replacement mark
     assert setup.isales.download_failures(result["id"], fmt="xlsx")[:2] == b"PK"
+
+    header = ["session\x00Id", "call\x00ed"]  # no column is recognised: the whole file fails
+    refused = setup.import_file("header.xlsx", xlsx(header, [["s1", "13800000001"]]))
+    assert refused["status"] == "3", refused
+    assert "\x00" not in refused["errMsg"] and "call\ufffded" in refused["errMsg"], refused

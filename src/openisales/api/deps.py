@@ -7,7 +7,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
 from openisales.api.middleware import vdn_of
-from openisales.api.validators import ISALES_ERROR, find_control_in
+from openisales.api.validators import ISALES_ERROR
+from openisales.domain.text import find_control_in
 from openisales.errors import ResultCode
 from openisales.services.runtime import Runtime
 

@@ -19,11 +19,11 @@ from pydantic import (
 from openisales.api.validators import (
     DIALLABLE,
     fail,
-    find_control_in,
     int_rule,
     refuse_controls,
     text_rule,
 )
+from openisales.domain.text import find_control_in
 from openisales.errors import ResultCode
 
 # cec_07_0792: "cannot contain ~!@#$%^&*()+=|{}'":;<>/?.\[]!¥…"
@@ -127,9 +127,7 @@ class Open(Checked):
     """A body that keeps documented fields it does not interpret, to store and return them."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    __pydantic_extra__: dict[str, Annotated[Any, BeforeValidator(_extra_text)]] = Field(
-        init=False
-    )
+    __pydantic_extra__: dict[str, Annotated[Any, BeforeValidator(_extra_text)]] = Field(init=False)
 
 
 class ServerInfo(Strict):

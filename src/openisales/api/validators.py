@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
-from openisales.domain.text import describe, find_control
+from openisales.domain.text import find_control_in
 from openisales.errors import ResultCode
 
 ISALES_ERROR = "isales"
@@ -101,30 +101,3 @@ def refuse_controls(value: Any, *, line_breaks: bool = False) -> None:
     found = find_control_in(value, line_breaks=line_breaks)
     if found is not None:
         raise fail(ResultCode.INVALID_CHARS, found)
-
-
-def find_control_in(value: Any, *, line_breaks: bool = False) -> str | None:
-    """Where ``value`` holds a control character, as a sentence; None when nowhere."""
-    # Iterative, so a deeply nested body cannot exhaust the stack.
-    pending: list[tuple[Any, str]] = [(value, "")]
-    while pending:
-        item, where = pending.pop()
-        if isinstance(item, str):
-            index = find_control(item, line_breaks=line_breaks)
-            if index is not None:
-                return describe(item, index) + (f" of {where}" if where else "")
-        elif isinstance(item, list):
-            children = [(element, _step(where, str(i))) for i, element in enumerate(item)]
-            pending.extend(reversed(children))  # popped in document order
-        elif isinstance(item, dict):
-            for key in item:
-                index = find_control(key) if isinstance(key, str) else None
-                if index is not None:
-                    inside = f" in {where}" if where else ""
-                    return f"{describe(key, index)} of the name {key!r}{inside}"
-            pending.extend(reversed([(v, _step(where, str(k))) for k, v in item.items()]))
-    return None
-
-
-def _step(where: str, name: str) -> str:
-    return f"{where}.{name}" if where else name

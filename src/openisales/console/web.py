@@ -14,11 +14,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from openisales.console import session as sessions
 from openisales.console.session import ConsoleSession
-from openisales.errors import NotFoundError
+from openisales.domain.text import find_control_in, visible
+from openisales.errors import NotFoundError, ParameterError, ResultCode
 from openisales.services import authentication
 from openisales.services.runtime import Runtime
 
@@ -32,7 +34,16 @@ def when(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _shown(value: Any) -> Any:
+    """Every value a template prints: text stored before control characters were refused
+    (or read from a file) shows them as U+FFFD, never raw in the page."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
 templates.env.filters["when"] = when
+templates.env.finalize = _shown
 
 
 class SignInRequired(Exception):
@@ -110,7 +121,13 @@ async def read_form(request: Request) -> dict[str, str]:
         body += chunk
         if len(body) > MAX_FORM_BYTES:
             raise FormRefused("form too large")
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    for name, value in form.items():  # no console field takes a line break either
+        in_value = find_control_in(value)
+        found = find_control_in({name: None}) or (in_value and f"{name}: {in_value}")
+        if found:
+            raise ParameterError(found, code=ResultCode.INVALID_CHARS)
+    return form
 
 
 async def posted(request: Request) -> Ctx:
@@ -142,6 +159,9 @@ class ConsoleRoute(APIRoute):
                 return redirect("/sign-in")
             except FormRefused as exc:
                 return page(request, "error.html", 403, title="Refused", message=str(exc))
+            except ParameterError as exc:  # read_form: a field holds a control character
+                message = f"{exc.message} ({exc.code})"
+                return page(request, "error.html", 400, title="Not accepted", message=message)
             except (NotFoundError, RequestValidationError):
                 return page(request, "error.html", 404, title="Not found", message=_NOT_FOUND)
 

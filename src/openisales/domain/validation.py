@@ -44,6 +44,7 @@ from openisales.domain.records import (
     CalledNumber,
     CallRecord,
     RowError,
+    control_chars,
     lost_digits,
     parse_whole,
     show,
@@ -51,6 +52,7 @@ from openisales.domain.records import (
     wrong_cell,
 )
 from openisales.domain.template import ColumnMap
+from openisales.domain.text import find_control, visible
 
 __all__ = [
     "CallRecord",
@@ -73,8 +75,9 @@ def is_blank(cells: Sequence[Cell]) -> bool:
 
 
 def original_cells_as_text(cells: Sequence[Cell]) -> list[str]:
-    """The row as a person saw it, for the failure report (numbers without ``.0``, dates as text)."""
-    return cells_as_text(cells)
+    """The row as a person saw it, for the failure report (numbers without ``.0``, dates as text);
+    a control character shows as U+FFFD."""
+    return [visible(text) for text in cells_as_text(cells)]
 
 
 def validate_row(
@@ -105,7 +108,9 @@ def validate_row(
     )
     i = columns.call_data
     call_data = (
-        None if i is None or i >= n else _text(cells[i], "callData", CALL_DATA_MAX, row, errors)
+        None
+        if i is None or i >= n
+        else _text(cells[i], "callData", CALL_DATA_MAX, row, errors, free_text=True)
     )
     if call_data is not None and call_data_must_be_json:
         _check_json_object(call_data, row, errors)
@@ -124,7 +129,14 @@ def validate_row(
 
 
 def _text(
-    value: Cell, column: str, limit: int, row: int, errors: list[RowError], phone: bool = False
+    value: Cell,
+    column: str,
+    limit: int,
+    row: int,
+    errors: list[RowError],
+    phone: bool = False,
+    *,
+    free_text: bool = False,
 ) -> str | None:
     if type(value) is str:
         text = value.strip()
@@ -136,6 +148,10 @@ def _text(
             return None
         text = converted
     if not text:
+        return None
+    bad = find_control(text, line_breaks=free_text)
+    if bad is not None:
+        errors.append(control_chars(row, column, text, bad))
         return None
     if len(text) > limit:
         errors.append(too_long(row, column, column, text, limit))
@@ -203,6 +219,10 @@ def _recycle_time(value: Cell, row: int, errors: list[RowError]) -> datetime | N
                     )
                 )
                 return None
+        bad = find_control(text)
+        if bad is not None:
+            errors.append(control_chars(row, "recycleTime", text, bad))
+            return None
         errors.append(
             RowError(
                 row,
@@ -229,4 +249,7 @@ def _recycle_time(value: Cell, row: int, errors: list[RowError]) -> datetime | N
 
 
 def _priority(value: Cell, row: int, errors: list[RowError]) -> int | None:
+    if type(value) is str and (bad := find_control(value.strip())) is not None:
+        errors.append(control_chars(row, "priority", value.strip(), bad))
+        return None
     return parse_whole(value, row, "priority", errors, PRIORITY_MIN, PRIORITY_MAX)

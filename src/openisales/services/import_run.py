@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from openisales import metrics
+from openisales.domain.text import visible
 from openisales.services import file_servers
 from openisales.services.runtime import Runtime
 from openisales.sftp import FetchedFile, FetchError, SftpTarget, fetch_file
@@ -363,7 +364,7 @@ def finish_failed(rt: Runtime, task_id: str, owner: str, message: str) -> None:
             owner,
             status=task_rows.FAILED,
             end_time=rt.clock(),
-            err_msg=message,
+            err_msg=visible(message),  # may quote the file's header, control characters and all
             lease_owner=None,
             lease_expires_at=None,
         )
