@@ -21,7 +21,7 @@ from openisales.console import session as sessions
 from openisales.console.session import ConsoleSession
 from openisales.domain.text import find_control_in, visible
 from openisales.errors import NotFoundError, ParameterError, ResultCode
-from openisales.services import authentication
+from openisales.services import authentication, console_access
 from openisales.services.runtime import Runtime
 
 HERE = Path(__file__).parent
@@ -96,11 +96,21 @@ def session_key(rt: Runtime) -> bytes:
     return rt.box.derive_key(sessions.PURPOSE)
 
 
+def current_session_id(request: Request) -> str | None:
+    """The session id of the request's cookie, when the cookie is one of ours."""
+    return sessions.unseal(session_key(runtime_of(request)), request.cookies.get(sessions.COOKIE))
+
+
 def _current(request: Request) -> tuple[Runtime, ConsoleSession]:
     rt = runtime_of(request)
-    found = sessions.read(session_key(rt), request.cookies.get(sessions.COOKIE), rt.clock())
-    if found is None:
+    session_id = current_session_id(request)
+    if session_id is None:
         raise SignInRequired
+    with rt.side.read() as side:
+        row = console_access.find_session(side, session_id, rt.clock())
+        if row is None:  # signed out, expired, or never opened here
+            raise SignInRequired
+        found = ConsoleSession(row.vdn_id, row.access_key, session_id)
     with rt.db.read() as db:
         if not authentication.key_is_current(db, found.vdn_id, found.access_key):
             raise SignInRequired
@@ -110,7 +120,7 @@ def _current(request: Request) -> tuple[Runtime, ConsoleSession]:
 def signed_in(request: Request) -> Ctx:
     """Dependency of every page: the signed-in tenant, or a redirect to the sign-in form."""
     rt, found = _current(request)
-    return Ctx(request, rt, found, sessions.csrf_token(session_key(rt), found), {})
+    return Ctx(request, rt, found, sessions.csrf_token(session_key(rt), found.session_id), {})
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -11,6 +11,7 @@ from openisales.settings import Settings
 from openisales.storage.crypto import SecretBox, load_or_create_master_key
 from openisales.storage.db import Database
 from openisales.storage.replay import ReplayGuard
+from openisales.storage.side import open_side_store
 
 
 def utc_now() -> datetime:
@@ -23,6 +24,8 @@ class Runtime:
     db: Database
     box: SecretBox
     replay: ReplayGuard
+    # The side store (storage.side): replay guard, console sessions, wrong-secret counts.
+    side: Database
     clock: Callable[[], datetime] = field(default=utc_now)
     # Rows processed by imports running in this process, while their counts are not yet
     # committed (see import_run.live_progress_reporter).
@@ -36,8 +39,10 @@ class Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         key = load_or_create_master_key(settings.data_dir, settings.master_key)
         db = Database(settings.sqlalchemy_url)
-        return cls(settings, db, SecretBox(key), ReplayGuard(db, settings.data_dir), clock)
+        side = open_side_store(db, settings.data_dir)
+        return cls(settings, db, SecretBox(key), ReplayGuard(side), side, clock)
 
     def close(self) -> None:
-        self.replay.close()
+        if self.side is not self.db:
+            self.side.dispose()
         self.db.dispose()
