@@ -107,11 +107,7 @@ def validate_row(
         else _text(cells[i], "customField", CUSTOM_FIELD_MAX, row, errors)
     )
     i = columns.call_data
-    call_data = (
-        None
-        if i is None or i >= n
-        else _text(cells[i], "callData", CALL_DATA_MAX, row, errors, free_text=True)
-    )
+    call_data = None if i is None or i >= n else _call_data(cells[i], row, errors)
     if call_data is not None and call_data_must_be_json:
         _check_json_object(call_data, row, errors)
     i = columns.recycle_time
@@ -162,6 +158,10 @@ def _text(
     return text
 
 
+def _call_data(value: Cell, row: int, errors: list[RowError]) -> str | None:
+    return _text(value, "callData", CALL_DATA_MAX, row, errors, free_text=True)
+
+
 def _cell_as_text(
     value: Cell, column: str, row: int, errors: list[RowError], phone: bool
 ) -> str | None:
@@ -202,38 +202,7 @@ def _check_json_object(text: str, row: int, errors: list[RowError]) -> None:
 
 def _recycle_time(value: Cell, row: int, errors: list[RowError]) -> datetime | None:
     if type(value) is str:
-        text = value.strip()
-        if not text:
-            return None
-        if len(text) == 19 and _TIMESTAMP.fullmatch(text):
-            try:
-                return datetime.fromisoformat(text)
-            except ValueError:
-                errors.append(
-                    RowError(
-                        row,
-                        "recycleTime",
-                        WRONG_VALUE,
-                        "recycleTime.value",
-                        f"recycleTime {show(text)} is not a real date and time.",
-                    )
-                )
-                return None
-        bad = find_control(text)
-        if bad is not None:
-            errors.append(control_chars(row, "recycleTime", text, bad))
-            return None
-        errors.append(
-            RowError(
-                row,
-                "recycleTime",
-                WRONG_TYPE,
-                "recycleTime.format",
-                f"recycleTime {show(text)} is not in the format yyyy-mm-dd hh:mm:ss "
-                "(for example 2024-06-01 18:00:00).",
-            )
-        )
-        return None
+        return _recycle_time_text(value.strip(), row, errors)
     if type(value) is datetime:
         return round_to_second(value.replace(tzinfo=None))
     if type(value) is date:
@@ -243,6 +212,40 @@ def _recycle_time(value: Cell, row: int, errors: list[RowError]) -> datetime | N
     errors.append(
         wrong_cell(
             row, "recycleTime", value, "a date cell or text in the format yyyy-mm-dd hh:mm:ss"
+        )
+    )
+    return None
+
+
+def _recycle_time_text(text: str, row: int, errors: list[RowError]) -> datetime | None:
+    if not text:
+        return None
+    if len(text) == 19 and _TIMESTAMP.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            errors.append(
+                RowError(
+                    row,
+                    "recycleTime",
+                    WRONG_VALUE,
+                    "recycleTime.value",
+                    f"recycleTime {show(text)} is not a real date and time.",
+                )
+            )
+            return None
+    bad = find_control(text)
+    if bad is not None:
+        errors.append(control_chars(row, "recycleTime", text, bad))
+        return None
+    errors.append(
+        RowError(
+            row,
+            "recycleTime",
+            WRONG_TYPE,
+            "recycleTime.format",
+            f"recycleTime {show(text)} is not in the format yyyy-mm-dd hh:mm:ss "
+            "(for example 2024-06-01 18:00:00).",
         )
     )
     return None
