@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,15 +16,29 @@ from openisales.services.tenants import Credentials
 from tests.conftest import Api, Clock
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+SIGN_IN_TOKEN = re.compile(r'name="sign_in_token" value="([^"]+)"')
+
+
+def sign_in_form(http: TestClient) -> str:
+    """Open the sign-in form (which sets its cookie); the form's token."""
+    found = SIGN_IN_TOKEN.search(http.get("/console/sign-in").text)
+    assert found
+    return found.group(1)
+
+
+def post_sign_in(http: TestClient, access_key: str, secret_key: str) -> httpx.Response:
+    """Fill in and send the sign-in form, as a browser does."""
+    token = sign_in_form(http)
+    return http.post(
+        "/console/sign-in",
+        data={"access_key": access_key, "secret_key": secret_key, "sign_in_token": token},
+        follow_redirects=False,
+    )
 
 
 def _sign_in(http: TestClient, creds: Credentials) -> str:
     """Sign in; the CSRF token of the session."""
-    answer = http.post(
-        "/console/sign-in",
-        data={"access_key": creds.access_key, "secret_key": creds.secret_key},
-        follow_redirects=False,
-    )
+    answer = post_sign_in(http, creds.access_key, creds.secret_key)
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/console/campaigns"
     cookie = answer.headers["set-cookie"]
@@ -77,26 +92,24 @@ def test_wrong_secret_key_is_refused(api: Api, http: TestClient) -> None:
         (api.creds.access_key, ""),
         ("AKNOSUCHKEY", api.creds.secret_key),
     ]:
-        answer = http.post(
-            "/console/sign-in",
-            data={"access_key": access_key, "secret_key": secret_key},
-            follow_redirects=False,
-        )
+        answer = post_sign_in(http, access_key, secret_key)
         assert answer.status_code == 401
         assert "wrong access key or secret key" in answer.text
-        assert "set-cookie" not in answer.headers
+        assert f"{sessions.COOKIE}=" not in answer.headers.get("set-cookie", "")
     assert http.get("/console/campaigns", follow_redirects=False).status_code == 303
 
 
 def test_forged_or_expired_cookie_is_refused(api: Api, http: TestClient, clock: Clock) -> None:
     _sign_in(http, api.creds)
     good = http.cookies[sessions.COOKIE]
-    payload, _, signature = good.rpartition(".")
-    other = api.new_tenant(13)
+    session_id, _, signature = good.rpartition(".")
+    other_id = session_id[:-2] + ("AA" if not session_id.endswith("AA") else "BB")
+    key = api.rt.box.derive_key(sessions.PURPOSE)
     forged = [
-        payload.replace("12.", "13.", 1) + "." + signature,  # another tenant, old signature
-        f"13.{other.access_key}.9999999999.abc.{signature}",
-        payload + "." + signature[:-2] + ("AA" if not signature.endswith("AA") else "BB"),
+        f"{other_id}.{signature}",  # another id, the old signature
+        sessions.seal(b"another master key's derived key.", session_id),  # not our key
+        sessions.seal(key, other_id),  # signed with our key, but no such session
+        session_id + "." + signature[:-2] + ("AA" if not signature.endswith("AA") else "BB"),
         "garbage",
         "",
     ]

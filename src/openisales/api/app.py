@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from openisales import console
-from openisales.api import docs_ui, errors, reference
+from openisales.api import deps, docs_ui, errors, reference
 from openisales.api.middleware import Authenticator, SignedRequestMiddleware
 from openisales.api.observability import ObservabilityMiddleware
 from openisales.api.observability import router as metrics_router
@@ -50,6 +50,7 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served from local files by docs_ui, not from a CDN
         redoc_url=None,
+        dependencies=[Depends(deps.plain_parameters)],  # no control character in any parameter
     )
     docs_ui.install(app)
     app.state.runtime = rt

@@ -86,6 +86,8 @@ BatchId = Annotated[str | None, BeforeValidator(text_rule(max_len=BATCH_ID_MAX))
 
 
 class _RecordFields(Strict):
+    FREE_TEXT = frozenset({"call_data"})
+
     session_id: Text = Field(default=None, alias="sessionId")
     caller: Text = None
     custom_field: Text = Field(default=None, alias="customField")

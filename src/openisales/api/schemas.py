@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, ClassVar, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from openisales.api.validators import DIALLABLE, int_rule, text_rule
+from openisales.api.validators import (
+    DIALLABLE,
+    fail,
+    int_rule,
+    refuse_controls,
+    text_rule,
+)
+from openisales.domain.text import find_control_in
+from openisales.errors import ResultCode
 
 # cec_07_0792: "cannot contain ~!@#$%^&*()+=|{}'":;<>/?.\[]!¥…"
 USER_NAME_FORBIDDEN = "~!@#$%^&*()+=|{}'\":;<>/?.\\[]！¥…"
@@ -54,16 +71,63 @@ AlertingTime = Annotated[int | None, BeforeValidator(int_rule(minimum=5, maximum
 InitStatus = Annotated[int | None, BeforeValidator(int_rule(minimum=2, maximum=3))]
 
 
-class Strict(BaseModel):
+def _holds_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(arg) for arg in get_args(annotation))
+
+
+@cache
+def _nested_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that hold request models, which check their own text."""
+    fields = model.model_fields.items()
+    return frozenset(name for name, field in fields if _holds_model(field.annotation))
+
+
+def _extra_text(value: Any) -> Any:
+    refuse_controls(value)
+    return value
+
+
+class Checked(BaseModel):
+    """Every request body: no control character in any text, names included (02000002).
+
+    The rule (``domain.text``) runs before any other, on the value as sent, for every field,
+    object member, list element and kept unknown field. ``FREE_TEXT`` names the fields that may
+    also hold line breaks and tabs.
+    """
+
+    FREE_TEXT: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_in_names(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            found = find_control_in(dict.fromkeys(data))
+            if found is not None:
+                raise fail(ResultCode.INVALID_CHARS, found)
+        return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_in_text(cls, value: Any, info: ValidationInfo) -> Any:
+        name = info.field_name or ""
+        if name not in _nested_fields(cls):
+            refuse_controls(value, line_breaks=name in cls.FREE_TEXT)
+        return value
+
+
+class Strict(Checked):
     """A body that refuses unknown fields (02000011)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class Open(BaseModel):
+class Open(Checked):
     """A body that keeps documented fields it does not interpret, to store and return them."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+    __pydantic_extra__: dict[str, Annotated[Any, BeforeValidator(_extra_text)]] = Field(init=False)
 
 
 class ServerInfo(Strict):
@@ -95,6 +159,8 @@ class ScheduleParam(Open):
 
 class CampaignFields(Open):
     """Fields common to create and modify (V1). Unknown documented fields are kept as given."""
+
+    FREE_TEXT = frozenset({"description"})
 
     name: CampaignName | None = None
     description: Description = None

@@ -2,7 +2,8 @@
 
 Pydantic's own error types are mapped to codes in ``api.errors``; these validators cover the
 rules pydantic cannot phrase with the right code: empty versus too short, length ranges,
-forbidden characters and the numbers-as-strings that iSales clients send.
+forbidden characters and the numbers-as-strings that iSales clients send. ``refuse_controls``
+is the control-character rule (``domain.text``) for any JSON value, keys included.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
+from openisales.domain.text import find_control_in
 from openisales.errors import ResultCode
 
 ISALES_ERROR = "isales"
@@ -91,3 +93,11 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,9}\s*", value):
         return int(value)
     return None
+
+
+def refuse_controls(value: Any, *, line_breaks: bool = False) -> None:
+    """Raise 02000002 when a string in ``value`` (lists and objects walked, keys included) holds
+    a control character; ``line_breaks`` allows LF, CR and TAB (free-text fields)."""
+    found = find_control_in(value, line_breaks=line_breaks)
+    if found is not None:
+        raise fail(ResultCode.INVALID_CHARS, found)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from openisales.console import lists, pages
+from openisales.console import lists, pages, sign_in
 
 router = APIRouter()
+router.include_router(sign_in.router)
 router.include_router(pages.router)
 router.include_router(lists.router)
 

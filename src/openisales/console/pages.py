@@ -1,4 +1,4 @@
-"""Console pages: sign-in, campaigns, import tasks, file servers, schedules, blocklist.
+"""Console pages: campaigns, their import tasks and schedules (sign-in is in ``sign_in``).
 
 Every page acts for the signed-in tenant only: the vdnId comes from the session, never from
 the URL or the form, and every use case below is called with it.
@@ -10,33 +10,26 @@ import tempfile
 from collections.abc import Iterator
 from typing import Annotated, Any, BinaryIO, Literal, cast
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
-from openisales.console import session as sessions
 from openisales.console.web import (
     HERE,
     PREFIX,
     ConsoleRoute,
     Ctx,
-    page,
     posted,
-    read_form,
     redirect,
-    runtime_of,
-    session_key,
     signed_in,
 )
 from openisales.errors import (
-    AuthenticationError,
     CampaignNotFound,
     ImportTaskNotFound,
     ISalesError,
     ParameterError,
 )
 from openisales.exports import write_failure_report
-from openisales.services import authentication, campaigns, file_servers, imports, schedules
+from openisales.services import campaigns, file_servers, imports, schedules
 from openisales.services.campaigns import CampaignInput
 from openisales.services.imports import STATUS_TEXT, ImportRequest
 from openisales.storage import schedules as schedule_rows
@@ -59,48 +52,6 @@ def stylesheet() -> FileResponse:
 @router.get("")
 def home() -> Response:
     return redirect("/campaigns")
-
-
-# -- sign-in -----------------------------------------------------------------------------------
-
-
-@router.get("/sign-in", response_class=HTMLResponse)
-def sign_in_form(request: Request) -> HTMLResponse:
-    return page(request, "sign_in.html")
-
-
-@router.post("/sign-in")
-async def sign_in(request: Request) -> Response:
-    form = await read_form(request)
-    rt = runtime_of(request)
-    access_key = form.get("access_key", "").strip()
-
-    def check() -> int:
-        with rt.db.read() as db:
-            return authentication.sign_in(db, rt.box, access_key, form.get("secret_key", ""))
-
-    try:
-        vdn = await run_in_threadpool(check)
-    except AuthenticationError as exc:
-        return page(request, "sign_in.html", 401, error=exc.message, access_key=access_key)
-    response = redirect("/campaigns")
-    response.set_cookie(
-        sessions.COOKIE,
-        sessions.issue(session_key(rt), vdn, access_key, rt.clock()),
-        max_age=int(sessions.LIFETIME.total_seconds()),
-        path=PREFIX,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
-    return response
-
-
-@router.post("/sign-out")
-def sign_out(ctx: Ctx = Depends(posted)) -> Response:
-    response = redirect("/sign-in")
-    response.delete_cookie(sessions.COOKIE, path=PREFIX)
-    return response
 
 
 # -- campaigns ---------------------------------------------------------------------------------

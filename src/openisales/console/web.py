@@ -14,12 +14,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from openisales.console import session as sessions
 from openisales.console.session import ConsoleSession
-from openisales.errors import NotFoundError
-from openisales.services import authentication
+from openisales.domain.text import find_control_in, visible
+from openisales.errors import InvalidCharacters, NotFoundError, ParameterError
+from openisales.services import authentication, console_access
 from openisales.services.runtime import Runtime
 
 HERE = Path(__file__).parent
@@ -32,7 +34,16 @@ def when(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _shown(value: Any) -> Any:
+    """Every value a template prints: text stored before control characters were refused
+    (or read from a file) shows them as U+FFFD, never raw in the page."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
 templates.env.filters["when"] = when
+templates.env.finalize = _shown
 
 
 class SignInRequired(Exception):
@@ -85,11 +96,21 @@ def session_key(rt: Runtime) -> bytes:
     return rt.box.derive_key(sessions.PURPOSE)
 
 
+def current_session_id(request: Request) -> str | None:
+    """The session id of the request's cookie, when the cookie is one of ours."""
+    return sessions.unseal(session_key(runtime_of(request)), request.cookies.get(sessions.COOKIE))
+
+
 def _current(request: Request) -> tuple[Runtime, ConsoleSession]:
     rt = runtime_of(request)
-    found = sessions.read(session_key(rt), request.cookies.get(sessions.COOKIE), rt.clock())
-    if found is None:
+    session_id = current_session_id(request)
+    if session_id is None:
         raise SignInRequired
+    with rt.side.read() as side:
+        row = console_access.find_session(side, session_id, rt.clock())
+        if row is None:  # signed out, expired, or never opened here
+            raise SignInRequired
+        found = ConsoleSession(row.vdn_id, row.access_key, session_id)
     with rt.db.read() as db:
         if not authentication.key_is_current(db, found.vdn_id, found.access_key):
             raise SignInRequired
@@ -99,7 +120,7 @@ def _current(request: Request) -> tuple[Runtime, ConsoleSession]:
 def signed_in(request: Request) -> Ctx:
     """Dependency of every page: the signed-in tenant, or a redirect to the sign-in form."""
     rt, found = _current(request)
-    return Ctx(request, rt, found, sessions.csrf_token(session_key(rt), found), {})
+    return Ctx(request, rt, found, sessions.csrf_token(session_key(rt), found.session_id), {})
 
 
 async def read_form(request: Request) -> dict[str, str]:
@@ -110,7 +131,13 @@ async def read_form(request: Request) -> dict[str, str]:
         body += chunk
         if len(body) > MAX_FORM_BYTES:
             raise FormRefused("form too large")
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    for name, value in form.items():  # no console field takes a line break either
+        in_value = find_control_in(value)
+        found = find_control_in({name: None}) or (in_value and f"{name}: {in_value}")
+        if found:
+            raise InvalidCharacters(found)
+    return form
 
 
 async def posted(request: Request) -> Ctx:
@@ -142,6 +169,9 @@ class ConsoleRoute(APIRoute):
                 return redirect("/sign-in")
             except FormRefused as exc:
                 return page(request, "error.html", 403, title="Refused", message=str(exc))
+            except ParameterError as exc:  # read_form: a field holds a control character
+                message = f"{exc.message} ({exc.code})"
+                return page(request, "error.html", 400, title="Not accepted", message=message)
             except (NotFoundError, RequestValidationError):
                 return page(request, "error.html", 404, title="Not found", message=_NOT_FOUND)
 

@@ -26,6 +26,7 @@ from openisales.domain.records import (
     WRONG_VALUE,
     CalledNumber,
     RowError,
+    control_chars,
     json_text,
     lost_digits,
     show,
@@ -33,6 +34,7 @@ from openisales.domain.records import (
     too_long,
     wrong_cell,
 )
+from openisales.domain.text import find_control
 
 _CALLED_NO = re.compile(r"[0-9*#]+")
 _NOT_CALLED_NO_CHAR = re.compile(r"[^0-9*#]")
@@ -61,6 +63,10 @@ def parse_called(value: Cell, row: int, errors: list[RowError]) -> tuple[CalledN
     """The numbers of a ``called`` cell, or None after appending its errors to ``errors``."""
     if type(value) is str:
         text = value.strip()
+        bad = find_control(text)
+        if bad is not None:
+            errors.append(control_chars(row, "called", text, bad))
+            return None
         if text[:1] in ("[", "{"):
             return _called_json(text, row, errors)
         if text:
@@ -133,7 +139,10 @@ def _called_json(text: str, row: int, errors: list[RowError]) -> tuple[CalledNum
                 and ((number.isdigit() and number.isascii()) or _CALLED_NO_MATCH(number))
                 and type(delay) is int
                 and 0 <= delay <= DELAY_TIME_MAX
-                and (kind is None or (type(kind) is str and kind and kind == kind.strip()))
+                and (
+                    kind is None
+                    or (type(kind) is str and kind and kind == kind.strip() and kind.isprintable())
+                )
             ):
                 numbers.append(CalledNumber(number, delay, kind))
                 continue
@@ -318,6 +327,10 @@ def _number_type(
     if value is None:
         return None, True
     if type(value) is str:
+        bad = find_control(value)  # a JSON escape such as \u0000 in the cell's text
+        if bad is not None:
+            errors.append(control_chars(row, f"{where}.type", value, bad))
+            return None, False
         return (value.strip() or None), True
     if type(value) is int:
         return str(value), True

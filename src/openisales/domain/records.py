@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from openisales.domain.cells import Cell, cell_text
+from openisales.domain.text import describe, visible
 from openisales.errors import ResultCode
 
 # The seed Table 8 codes row errors carry, under the short names the validators use.
@@ -118,7 +119,20 @@ class RowError:
 
 
 def show_plain(text: str) -> str:
+    # A message never carries a control character of the cell (PostgreSQL cannot store a NUL).
+    text = visible(text)
     return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "…"
+
+
+def control_chars(row: int, column: str, text: str, index: int) -> RowError:
+    """The cell holds a character no text field may hold (``domain.text``)."""
+    return RowError(
+        row,
+        column,
+        INVALID_CHARS,
+        f"{column}.control_chars",
+        f"{column} {describe(text, index)}; remove it from the cell.",
+    )
 
 
 def show(text: str) -> str:

@@ -44,6 +44,7 @@ from openisales.domain.records import (
     CalledNumber,
     CallRecord,
     RowError,
+    control_chars,
     lost_digits,
     parse_whole,
     show,
@@ -51,6 +52,7 @@ from openisales.domain.records import (
     wrong_cell,
 )
 from openisales.domain.template import ColumnMap
+from openisales.domain.text import find_control, visible
 
 __all__ = [
     "CallRecord",
@@ -73,8 +75,9 @@ def is_blank(cells: Sequence[Cell]) -> bool:
 
 
 def original_cells_as_text(cells: Sequence[Cell]) -> list[str]:
-    """The row as a person saw it, for the failure report (numbers without ``.0``, dates as text)."""
-    return cells_as_text(cells)
+    """The row as a person saw it, for the failure report (numbers without ``.0``, dates as text);
+    a control character shows as U+FFFD."""
+    return [visible(text) for text in cells_as_text(cells)]
 
 
 def validate_row(
@@ -104,9 +107,7 @@ def validate_row(
         else _text(cells[i], "customField", CUSTOM_FIELD_MAX, row, errors)
     )
     i = columns.call_data
-    call_data = (
-        None if i is None or i >= n else _text(cells[i], "callData", CALL_DATA_MAX, row, errors)
-    )
+    call_data = None if i is None or i >= n else _call_data(cells[i], row, errors)
     if call_data is not None and call_data_must_be_json:
         _check_json_object(call_data, row, errors)
     i = columns.recycle_time
@@ -124,7 +125,14 @@ def validate_row(
 
 
 def _text(
-    value: Cell, column: str, limit: int, row: int, errors: list[RowError], phone: bool = False
+    value: Cell,
+    column: str,
+    limit: int,
+    row: int,
+    errors: list[RowError],
+    phone: bool = False,
+    *,
+    free_text: bool = False,
 ) -> str | None:
     if type(value) is str:
         text = value.strip()
@@ -137,6 +145,10 @@ def _text(
         text = converted
     if not text:
         return None
+    bad = find_control(text, line_breaks=free_text)
+    if bad is not None:
+        errors.append(control_chars(row, column, text, bad))
+        return None
     if len(text) > limit:
         errors.append(too_long(row, column, column, text, limit))
         return None
@@ -144,6 +156,10 @@ def _text(
         errors.append(lost_digits(row, column, text))
         return None
     return text
+
+
+def _call_data(value: Cell, row: int, errors: list[RowError]) -> str | None:
+    return _text(value, "callData", CALL_DATA_MAX, row, errors, free_text=True)
 
 
 def _cell_as_text(
@@ -186,34 +202,7 @@ def _check_json_object(text: str, row: int, errors: list[RowError]) -> None:
 
 def _recycle_time(value: Cell, row: int, errors: list[RowError]) -> datetime | None:
     if type(value) is str:
-        text = value.strip()
-        if not text:
-            return None
-        if len(text) == 19 and _TIMESTAMP.fullmatch(text):
-            try:
-                return datetime.fromisoformat(text)
-            except ValueError:
-                errors.append(
-                    RowError(
-                        row,
-                        "recycleTime",
-                        WRONG_VALUE,
-                        "recycleTime.value",
-                        f"recycleTime {show(text)} is not a real date and time.",
-                    )
-                )
-                return None
-        errors.append(
-            RowError(
-                row,
-                "recycleTime",
-                WRONG_TYPE,
-                "recycleTime.format",
-                f"recycleTime {show(text)} is not in the format yyyy-mm-dd hh:mm:ss "
-                "(for example 2024-06-01 18:00:00).",
-            )
-        )
-        return None
+        return _recycle_time_text(value.strip(), row, errors)
     if type(value) is datetime:
         return round_to_second(value.replace(tzinfo=None))
     if type(value) is date:
@@ -228,5 +217,42 @@ def _recycle_time(value: Cell, row: int, errors: list[RowError]) -> datetime | N
     return None
 
 
+def _recycle_time_text(text: str, row: int, errors: list[RowError]) -> datetime | None:
+    if not text:
+        return None
+    if len(text) == 19 and _TIMESTAMP.fullmatch(text):
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            errors.append(
+                RowError(
+                    row,
+                    "recycleTime",
+                    WRONG_VALUE,
+                    "recycleTime.value",
+                    f"recycleTime {show(text)} is not a real date and time.",
+                )
+            )
+            return None
+    bad = find_control(text)
+    if bad is not None:
+        errors.append(control_chars(row, "recycleTime", text, bad))
+        return None
+    errors.append(
+        RowError(
+            row,
+            "recycleTime",
+            WRONG_TYPE,
+            "recycleTime.format",
+            f"recycleTime {show(text)} is not in the format yyyy-mm-dd hh:mm:ss "
+            "(for example 2024-06-01 18:00:00).",
+        )
+    )
+    return None
+
+
 def _priority(value: Cell, row: int, errors: list[RowError]) -> int | None:
+    if type(value) is str and (bad := find_control(value.strip())) is not None:
+        errors.append(control_chars(row, "priority", value.strip(), bad))
+        return None
     return parse_whole(value, row, "priority", errors, PRIORITY_MIN, PRIORITY_MAX)

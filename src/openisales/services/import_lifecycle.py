@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from openisales.domain.import_task import ImportStatus
+from openisales.domain.text import visible
 from openisales.services.runtime import Runtime
 from openisales.storage import import_tasks as task_rows
 
@@ -58,9 +59,10 @@ def complete_in(session: Session, rt: Runtime, task_id: str, owner: str, **value
 
 def fail(rt: Runtime, task_id: str, owner: str, message: str) -> None:
     """End the task in status 3 with ``message``; nothing of it is imported."""
+    # The message may quote the file's header, control characters and all.
     with rt.db.transaction() as session:
         task_rows.move(
-            session, task_id, ImportStatus.FAILED, rt.clock(), owner=owner, err_msg=message
+            session, task_id, ImportStatus.FAILED, rt.clock(), owner=owner, err_msg=visible(message)
         )
 
 

@@ -12,6 +12,7 @@ from openisales.sftp.networks import ServerNetworks
 from openisales.storage.crypto import SecretBox, load_or_create_master_key
 from openisales.storage.db import Database
 from openisales.storage.replay import ReplayGuard
+from openisales.storage.side import open_side_store
 
 
 def utc_now() -> datetime:
@@ -24,6 +25,8 @@ class Runtime:
     db: Database
     box: SecretBox
     replay: ReplayGuard
+    # The side store (storage.side): replay guard, console sessions, wrong-secret counts.
+    side: Database
     clock: Callable[[], datetime] = field(default=utc_now)
     # Rows processed by imports running in this process, while their counts are not yet
     # committed (see import_run.live_progress_reporter).
@@ -37,7 +40,8 @@ class Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         key = load_or_create_master_key(settings.data_dir, settings.master_key)
         db = Database(settings.sqlalchemy_url)
-        return cls(settings, db, SecretBox(key), ReplayGuard(db, settings.data_dir), clock)
+        side = open_side_store(db, settings.data_dir)
+        return cls(settings, db, SecretBox(key), ReplayGuard(side), side, clock)
 
     @property
     def server_networks(self) -> ServerNetworks:
@@ -47,5 +51,6 @@ class Runtime:
         )
 
     def close(self) -> None:
-        self.replay.close()
+        if self.side is not self.db:
+            self.side.dispose()
         self.db.dispose()

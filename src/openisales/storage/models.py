@@ -61,6 +61,35 @@ class SeenSignature(Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class ConsoleSession(Base):
+    """A signed-in console browser. Sign-out deletes the row, which ends the session.
+
+    Beside the replay guard (``storage.side``): no foreign key, as on SQLite the table lives in a
+    file of its own. Only a hash of the session id is kept; the cookie holds the id itself.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vdn_id: Mapped[int] = mapped_column(Integer)
+    access_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class SignInFailures(Base):
+    """Wrong console secrets counted per client address and per access key (both hashed)."""
+
+    __tablename__ = "sign_in_failures"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # inside the current window
+    window_start: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)  # each one doubles the next delay
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class FileServer(Base):
     """A customer's SFTP server; its password is stored encrypted with the master key."""
 
