@@ -1,7 +1,7 @@
 """dial queue, call results, campaign retry policy
 
 Revision ID: 0004
-Revises: 0002 (rechained after 0003 at merge)
+Revises: 0003
 
 Self-contained: only the tables and columns of the dispatch half. On SQLite the two campaign
 columns are plain ALTER TABLE ADD COLUMN (no table copy).
