@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from openisales.client import ISalesClient
-from openisales.services import calldata as calldata_service
+from openisales.services.calldata import new_records as calldata_service
 from openisales.storage.models import BlocklistEntry, CallData
 from tests.calldata.conftest import (
     add_v1,
