@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from openisales import logs
 from openisales.services import schedules
+from openisales.services.import_run import discard_download
 from openisales.services.importers import run_task
 from openisales.services.runtime import Runtime
 from openisales.storage import import_tasks as task_rows
@@ -112,6 +113,8 @@ class Worker:
                 lease_owner=None,
                 lease_expires_at=None,
             )
+        # The runs that died left their download behind (their clean-up never ran).
+        discard_download(self.rt, task_id)
 
     def _housekeeping(self) -> None:
         now = self.rt.clock()
