@@ -58,6 +58,8 @@ LAYOUTS = {
     "rows without r follow one with r": f'<row r="5">{_c()}</row><row>{_c()}</row><row>{_c()}</row>',
     "self-closing rows and cells move nothing": f"<row/><row>{_c()}<c/>{_c()}</row><row/>"
     f"<row>{_c()}</row>",
+    "a self-closing row with r moves on": f'<row r="4"/><row>{_c()}{_c()}</row>',
+    "a row longer than a piece": "<row>" + _c() * 40 + "</row>",
     "cells out of order": f'<row r="40">{inline_cell("A40", "z")}</row>'
     f'<row r="1">{inline_cell("E1", "a")}</row>',
     "r not first": '<row spans="1:2" r="4"><c t="inlineStr" r="F4"><is><t>x</t></is></c></row>'

@@ -270,10 +270,13 @@ def _stray_ref(data: bytes) -> bool:
 
 def _all_referenced(data: bytes) -> bool:
     """Every <c> and <row> start tag of the piece begins with its r attribute."""
+    cells, rows = data.count(b'<c r="'), data.count(b'<row r="')
+    if data.count(b"<c") == cells and data.count(b"<row") == rows:
+        return True  # the usual piece: no other tag even starts like these
+    # Other tags start so too (<cols>, <col>, in the first piece): look closer.
     if b"<c>" in data or b"<c/" in data or b"<row>" in data or b"<row/" in data:
         return False
-    cells = data.count(b'<c r="')
-    return data.count(b"<c ") == cells and data.count(b"<row ") == data.count(b'<row r="')
+    return data.count(b"<c ") == cells and data.count(b"<row ") == rows
 
 
 def _widest(columns: set[bytes]) -> int:
