@@ -63,10 +63,15 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="A task lease not renewed in time is taken up again."
     )
     import_max_attempts: int = Field(default=3, ge=1)
-    parallel_validation_min_bytes: int = Field(
-        default=2 * MIB,
-        ge=0,
-        description="Files at least this large are validated in a child process (both cores busy).",
+    reader_memory_limit_bytes: int = Field(
+        default=2048 * MIB,
+        ge=64 * MIB,
+        description="Address space of the child process that reads an import file.",
+    )
+    max_unpacked_bytes: int = Field(
+        default=512 * MIB,
+        ge=1,
+        description="Largest a workbook may unpack to (its zip members' sizes), or a CSV be.",
     )
     allowed_server_networks: str = Field(
         default="0.0.0.0/0,::/0",

@@ -104,12 +104,11 @@ def test_sigkill_mid_import_then_restart_gives_exact_result(
     setup.put("big.xlsx", path.read_bytes())
     task_id = setup.submit("big.xlsx")
 
-    # Validate in a child process whatever the file's size: the path large files take.
-    first = _worker(setup, OPENISALES_PARALLEL_VALIDATION_MIN_BYTES="0")
+    first = _worker(setup)
     validator: list[int] = []
     try:
-        # A large file is validated by a child process while the worker writes the rows it
-        # streams: the child's presence means the import is under way.
+        # The file is read and validated by a child process while the worker writes the rows
+        # it streams: the child's presence means the import is under way.
         def under_way() -> bool:
             validator.extend(_children(first.pid))
             return bool(validator)

@@ -5,6 +5,22 @@ judged later, by ``openisales.domain.validation``.
 """
 
 from openisales.readers.model import Cell, ReadError, ReadErrorKind, Sheet
-from openisales.readers.sheet import MAX_ROWS, open_sheet
+from openisales.readers.sheet import (
+    MAX_CELLS,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    explain_too_large,
+    open_sheet,
+)
 
-__all__ = ["MAX_ROWS", "Cell", "ReadError", "ReadErrorKind", "Sheet", "open_sheet"]
+__all__ = [
+    "MAX_CELLS",
+    "MAX_ROWS",
+    "MAX_UNPACKED_BYTES",
+    "Cell",
+    "ReadError",
+    "ReadErrorKind",
+    "Sheet",
+    "explain_too_large",
+    "open_sheet",
+]

@@ -34,12 +34,18 @@ class ReadError(Exception):
     def __repr__(self) -> str:
         return f"ReadError({self.kind!s}, {self.message!r})"
 
+    def __reduce__(self) -> tuple[type[ReadError], tuple[ReadErrorKind, str]]:
+        # Raised in the reader's child process and raised again in the worker: it is pickled.
+        return (ReadError, (self.kind, self.message))
+
 
 class Limits(NamedTuple):
     max_rows: int
     max_columns: int
     max_cell_chars: int
     max_uncompressed_bytes: int
+    max_cells: int
+    """Cells of the used range (columns x rows, counted from A1) a workbook may span."""
 
 
 @dataclass

@@ -14,9 +14,9 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
-from openisales.domain.cells import column_letter
 from openisales.readers.model import Limits, ReadError, ReadErrorKind, Sheet
 from openisales.readers.rows import check_row_count, clean_rows, first_row
+from openisales.readers.xlsx_scan import UsedRange, check_before_reading, check_used_range
 
 _NAMES = {
     "xlsx": "Excel workbook",
@@ -30,18 +30,16 @@ _PROTECTED = "it is password-protected. Remove the password, save it and upload 
 
 
 def read_workbook(path: Path, fmt: str, limits: Limits) -> Sheet:
-    """Open the first visible worksheet; raise ``ReadError`` when the file cannot be used."""
-    sheet = _load_sheet(path, fmt)
+    """Open the first visible worksheet; raise ``ReadError`` when the file cannot be used.
+
+    The used range is checked before calamine builds it (xlsx: see ``xlsx_scan``) and again
+    from what calamine built, which holds for every format.
+    """
+    sheet = _load_sheet(path, fmt, limits)
     start, end = sheet.start, sheet.end
     if start is None or end is None:
         raise ReadError(ReadErrorKind.EMPTY, f'"{path.name}": the first sheet is empty.')
-    columns = end[1] + 1
-    if columns > limits.max_columns:
-        raise ReadError(
-            ReadErrorKind.TOO_LARGE,
-            f'"{path.name}": the sheet uses {columns} columns (up to column '
-            f"{column_letter(end[1])}); the limit is {limits.max_columns}.",
-        )
+    check_used_range(path.name, UsedRange(end[0], end[1]), limits)
     # python-calamine's iter_rows yields one (empty) row for every sheet row above the data,
     # so the n-th row yielded is sheet row n; columns start at the first used one.
     pad = [None] * start[1]
@@ -61,10 +59,13 @@ def read_workbook(path: Path, fmt: str, limits: Limits) -> Sheet:
     return Sheet(header, chain((first,), rows), header_row, rows_below, fmt)
 
 
-def _load_sheet(path: Path, fmt: str) -> CalamineSheet:
+def _load_sheet(path: Path, fmt: str, limits: Limits) -> CalamineSheet:
     try:
         with CalamineWorkbook.from_path(str(path)) as workbook:
-            return workbook.get_sheet_by_index(_first_visible_worksheet(workbook))
+            index = _first_visible_worksheet(workbook)
+            if fmt == "xlsx":
+                check_before_reading(path, workbook.sheet_names[index], limits)
+            return workbook.get_sheet_by_index(index)
     except PasswordError as exc:
         raise _unreadable(path, _PROTECTED) from exc
     except CalamineError as exc:

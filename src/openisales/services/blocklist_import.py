@@ -25,7 +25,7 @@ from openisales.domain.cells import Cell
 from openisales.domain.records import RowError
 from openisales.domain.template import TemplateError
 from openisales.domain.validation import is_blank, original_cells_as_text
-from openisales.readers import ReadError, open_sheet
+from openisales.readers import ReadError
 from openisales.services.blocklist import is_active
 from openisales.services.import_lifecycle import TaskFailed
 from openisales.services.import_run import (
@@ -33,6 +33,7 @@ from openisales.services.import_run import (
     complete,
     progress_reporter,
 )
+from openisales.services.reader_process import ReaderCrashed, crash_message, sheet_in_child
 from openisales.services.runtime import Runtime
 from openisales.storage import blocklist as blocklist_rows
 from openisales.storage import import_tasks as task_rows
@@ -49,20 +50,35 @@ class ValidatedEntries:
 
 
 def import_blocklist_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
+    settings = rt.settings
     try:
-        sheet = open_sheet(path, max_rows=rt.settings.max_import_rows)
-        columns = map_blocklist_header(sheet.header)
-        validated = validate_rows(
-            sheet.rows,
-            columns,
-            now=rt.clock(),
-            zone=ZoneInfo(context.time_zone),
-            progress=progress_reporter(rt, context.task_id, owner),
-        )
+        # Read in a capped child process (reader_process); validated here as the rows arrive.
+        with sheet_in_child(
+            path,
+            memory_limit=settings.reader_memory_limit_bytes,
+            max_rows=settings.max_import_rows,
+            max_uncompressed_bytes=settings.max_unpacked_bytes,
+        ) as sheet:
+            columns = map_blocklist_header(sheet.header)
+            validated = validate_rows(
+                sheet.rows,
+                columns,
+                now=rt.clock(),
+                zone=ZoneInfo(context.time_zone),
+                progress=progress_reporter(rt, context.task_id, owner),
+            )
     except ReadError as exc:  # raised by open_sheet, and by the rows for an oversized cell
         raise TaskFailed(exc.message) from exc
     except TemplateError as exc:
         raise TaskFailed(str(exc)) from exc
+    except ReaderCrashed as crash:
+        message = crash_message(
+            path,
+            crash,
+            memory_limit=settings.reader_memory_limit_bytes,
+            max_uncompressed_bytes=settings.max_unpacked_bytes,
+        )
+        raise TaskFailed(message) from crash
     _write(rt, context, owner, validated, list(columns.header))
 
 

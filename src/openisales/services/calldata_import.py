@@ -1,7 +1,7 @@
 """The call-data importer: read -> validate -> classify -> write, for one fetched file.
 
-Reading and validating (calldata_rows) yield chunks of rows ready for the bulk load; a large
-file is validated in a child process while this process writes the chunks, so both cores work.
+Reading and validating (calldata_rows) yield chunks of rows ready for the bulk load; the file is
+read and validated in a child process while this process writes the chunks, so both cores work.
 All chunks go into one transaction under the campaign's lock: the duplicate check against the
 campaign holds at commit, and the task imports all its accepted rows or none.
 """
@@ -50,9 +50,9 @@ def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Pa
         max_rows=rt.settings.max_import_rows,
         call_data_must_be_json=context.device_type == INTELLIGENT_IVR,
         blocked=frozenset(blocked),
+        max_unpacked_bytes=rt.settings.max_unpacked_bytes,
     )
-    in_child = path.stat().st_size >= rt.settings.parallel_validation_min_bytes
-    messages = stream(path, spec, in_child=in_child)
+    messages = stream(path, spec, memory_limit=rt.settings.reader_memory_limit_bytes)
     try:
         with gc_paused():
             header = next(messages)  # the sheet is loaded and its header understood

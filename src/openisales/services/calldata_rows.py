@@ -1,18 +1,13 @@
 """Read and validate a call-data file into rows ready for the bulk load, in chunks.
 
-This is the CPU-heavy half of an import. For a large file it runs in a child process while the
-worker's own process writes the chunks it receives, so both cores work; for a small file it runs
-in place, where starting a process would cost more than it saves. Both ways run the same code
-and give the same rows.
+This is the CPU-heavy half of an import. It runs in a child process (``reader_process``: its
+memory is capped, so no file can take the worker down) while the worker's own process writes the
+chunks it receives, so both cores work.
 """
 
 from __future__ import annotations
 
-import gc
 import json
-import pickle
-import subprocess
-import sys
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -27,7 +22,8 @@ from openisales.domain.validation import (
     original_cells_as_text,
     validate_row,
 )
-from openisales.readers import ReadError, open_sheet
+from openisales.readers import MAX_UNPACKED_BYTES, ReadError, open_sheet
+from openisales.services.reader_process import ReaderCrashed, crash_message, run_in_child
 
 CHUNK_ROWS = 20_000
 PENDING, BLOCKED = 0, 1  # storage.calldata.RecordStatus, kept import-free for the child process
@@ -42,6 +38,7 @@ class RowSpec:
     max_rows: int
     call_data_must_be_json: bool
     blocked: frozenset[str]  # the tenant's active blocklist when the task started
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES
 
 
 @dataclass
@@ -92,7 +89,9 @@ def produce(path: Path, spec: RowSpec) -> Messages:
     """The header, then chunks of rows until the file ends; FileRejected on failure."""
     try:
         began = time.perf_counter()
-        sheet = open_sheet(path, max_rows=spec.max_rows)
+        sheet = open_sheet(
+            path, max_rows=spec.max_rows, max_uncompressed_bytes=spec.max_unpacked_bytes
+        )
         columns = map_header(sheet.header)
         yield Header(list(columns.header), time.perf_counter() - began)
         chunk = Chunk([], [], 0, 0)
@@ -150,60 +149,18 @@ def _failure_rows(
 Messages = Generator[Header | Chunk, None, None]
 
 
-def stream(path: Path, spec: RowSpec, *, in_child: bool) -> Messages:
-    """The producer's messages, from a child process or from this one; close() stops it."""
-    return _from_child(path, spec) if in_child else produce(path, spec)
+def stream(path: Path, spec: RowSpec, *, memory_limit: int) -> Messages:
+    """The producer's messages, computed in a capped child process; close() stops it.
 
-
-def _from_child(path: Path, spec: RowSpec) -> Messages:
-    # A fresh interpreter (not fork: the worker may share its process with the API's threads),
-    # started by module name so that it does not depend on how the parent was started.
-    child = subprocess.Popen(
-        [sys.executable, "-m", "openisales.services.calldata_rows"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
-    assert child.stdin is not None and child.stdout is not None
+    A child that dies (out of its memory limit, killed) is ``FileRejected`` with the reason.
+    """
     try:
-        pickle.dump((path, spec), child.stdin)
-        child.stdin.close()
-        while True:
-            try:
-                kind, payload = pickle.load(child.stdout)
-            except EOFError:
-                code = child.wait()
-                raise RuntimeError(
-                    f"the validating process ended unexpectedly (exit code {code})"
-                ) from None
-            if kind == "done":
-                return
-            if kind == "rejected":
-                raise FileRejected(payload)
-            yield payload
-    finally:
-        child.stdout.close()
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-
-
-def _child_main() -> None:
-    """Read the task from stdin, write pickled messages to stdout."""
-    gc.disable()  # millions of acyclic objects: see import_run.gc_paused
-    path, spec = pickle.load(sys.stdin.buffer)
-    out = sys.stdout.buffer
-    try:
-        for message in produce(path, spec):
-            pickle.dump(("data", message), out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(("done", None), out)
-    except FileRejected as exc:
-        pickle.dump(("rejected", str(exc)), out)
-    out.flush()
-
-
-if __name__ == "__main__":
-    # Run from the module imported under its real name, so that what it pickles names
-    # openisales.services.calldata_rows and not __main__.
-    from openisales.services import calldata_rows
-
-    calldata_rows._child_main()
+        yield from run_in_child(produce, (path, spec), memory_limit=memory_limit)
+    except ReaderCrashed as crash:
+        message = crash_message(
+            path,
+            crash,
+            memory_limit=memory_limit,
+            max_uncompressed_bytes=spec.max_unpacked_bytes,
+        )
+        raise FileRejected(message) from crash

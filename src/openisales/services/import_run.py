@@ -84,7 +84,7 @@ def run_task(rt: Runtime, task: ImportTask, owner: str, importers: Mapping[str, 
             end_status = task_rows.COMPLETED
             metrics.rows_imported(task.kind, context.counts)
         finally:
-            shutil.rmtree(_download_dir(rt, task.task_id), ignore_errors=True)
+            discard_download(rt, task.task_id)
     except LeaseLost:
         log.warning(
             "import task %s: lease lost to another worker; this run wrote nothing", task.task_id
@@ -146,6 +146,11 @@ def _load_context(rt: Runtime, task: ImportTask, importers: Mapping[str, Importe
 def _download_dir(rt: Runtime, task_id: str) -> Path:
     # A folder per task: two tasks fetching files of the same name must not meet.
     return rt.settings.data_dir / "downloads" / task_id
+
+
+def discard_download(rt: Runtime, task_id: str) -> None:
+    """Remove the task's download folder, if any: at the end of every run and when given up."""
+    shutil.rmtree(_download_dir(rt, task_id), ignore_errors=True)
 
 
 def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:

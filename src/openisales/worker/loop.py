@@ -13,7 +13,7 @@ from datetime import timedelta
 from openisales import logs
 from openisales.services import schedules
 from openisales.services.import_lifecycle import fail
-from openisales.services.import_run import Importer, run_task
+from openisales.services.import_run import Importer, discard_download, run_task
 from openisales.services.importers import IMPORTERS
 from openisales.services.runtime import Runtime
 from openisales.storage import import_tasks as task_rows
@@ -114,6 +114,8 @@ class Worker:
         # A task whose workers keep dying (killed, out of memory) must not loop for ever.
         message = f"gave up after {attempts - 1} attempts: the worker stopped during each one"
         fail(self.rt, task_id, self.worker_id, message)
+        # The runs that died left their download behind (their clean-up never ran).
+        discard_download(self.rt, task_id)
 
     def _housekeeping(self) -> None:
         now = self.rt.clock()
