@@ -116,6 +116,7 @@ def page(
     limit: int,
     task_ids: Sequence[str] | None,
 ) -> tuple[list[ImportTask], int]:
+    """A page of the campaign's call-data import tasks, newest first, with the total."""
     campaign = campaigns.get(session, vdn_id, campaign_id)
     return task_rows.page(
         session,
@@ -129,6 +130,7 @@ def page(
 
 
 def get_task(session: Session, vdn_id: int, task_id: str) -> ImportTask:
+    """The tenant's import task; ImportTaskNotFound for an unknown id or another tenant's task."""
     task = task_rows.get(session, vdn_id, task_id)
     if task is None:
         raise ImportTaskNotFound(task_id)
@@ -136,6 +138,7 @@ def get_task(session: Session, vdn_id: int, task_id: str) -> ImportTask:
 
 
 def failures(session: Session, task: ImportTask) -> Iterator[ImportFailure]:
+    """The task's rejected rows in the order they were found, streamed in batches."""
     return task_rows.iter_failures(session, task.task_id)
 
 

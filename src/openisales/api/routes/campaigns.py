@@ -120,7 +120,7 @@ def delete_campaign(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    """Delete a campaign with its data; a started campaign must be paused first."""
+    """Delete a campaign; a started one is refused (pause it first)."""
     with rt.db.transaction() as session:
         campaigns.delete(session, vdn, campaignId, rt.clock())
         return ok()
