@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -164,12 +165,34 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API, with an import worker in the same process unless --no-worker."""
-    import uvicorn
-
-    from openisales import transport
-    from openisales.api.app import create_app
-
     settings = Settings()
+    listen = _checked_listen(settings, host, tls_cert, tls_key, insecure_http=insecure_http)
+    _configure_logging()
+    rt = Runtime.from_settings(settings)
+    _ensure_schema(rt)
+    _run_server(_api(rt, with_worker=not no_worker), settings, listen, port or settings.port)
+    rt.close()
+
+
+@dataclass(frozen=True)
+class _Listen:
+    host: str
+    cert: Path | None
+    key: Path | None
+    tls: bool
+
+
+def _checked_listen(
+    settings: Settings,
+    host: str | None,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    *,
+    insecure_http: bool,
+) -> _Listen:
+    """Options over settings; exits with a one-line error when TLS or the address cannot serve."""
+    from openisales import transport
+
     listen_host = host or settings.host
     cert, key = tls_cert or settings.tls_cert, tls_key or settings.tls_key
     try:
@@ -179,28 +202,37 @@ def serve(
         )
     except transport.TransportConfigError as exc:
         _die(str(exc))
-    _configure_logging()
-    rt = Runtime.from_settings(settings)
-    _ensure_schema(rt)
-    background = None if no_worker else _worker_lifespan(rt)
-    if not no_worker:
+    return _Listen(listen_host, cert, key, tls)
+
+
+def _api(rt: Runtime, *, with_worker: bool) -> FastAPI:
+    from openisales.api.app import create_app
+
+    background = _worker_lifespan(rt) if with_worker else None
+    if with_worker:
         # The embedded worker's import loops hold the GIL for long stretches; a short switch
         # interval keeps the API's answers quick meanwhile (queryDataImportTask p99).
         sys.setswitchinterval(0.001)
-    api = create_app(rt, background=background)  # type: ignore[arg-type]
+    return create_app(rt, background=background)  # type: ignore[arg-type]
+
+
+def _run_server(api: FastAPI, settings: Settings, listen: _Listen, port: int) -> None:
+    import uvicorn
+
+    from openisales import transport
+
     uvicorn.run(
         api,
-        host=listen_host,
-        port=port or settings.port,
+        host=listen.host,
+        port=port,
         log_level="info",
         log_config=None,  # keep the handlers of _configure_logging (JSON lines)
         http=transport.http_protocol(settings.request_read_timeout_seconds),
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
-        ssl_certfile=cert if tls else None,
-        ssl_keyfile=key if tls else None,
-        ssl_context_factory=transport.tls_1_2_minimum if tls else None,
+        ssl_certfile=listen.cert if listen.tls else None,
+        ssl_keyfile=listen.key if listen.tls else None,
+        ssl_context_factory=transport.tls_1_2_minimum if listen.tls else None,
     )
-    rt.close()
 
 
 @app.command()
@@ -219,6 +251,7 @@ def worker() -> None:
 
 
 def main() -> None:
+    """The console-script entry point: runs the command line, exit status 130 on Ctrl-C."""
     try:
         app()
     except KeyboardInterrupt:

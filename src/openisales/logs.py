@@ -40,6 +40,7 @@ class ContextFilter(logging.Filter):
     """Put the context's ids on the record (``None`` when unknown)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Put the context ids and their ``ids`` text on the record; never drops one."""
         values = {"request_id": request_id.get(), "import_task_id": import_task_id.get()}
         for key, value in values.items():
             setattr(record, key, value)
@@ -52,6 +53,7 @@ class JsonFormatter(logging.Formatter):
     """time, level, logger, message, request_id, import_task_id (and exc_info as text)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON line; empty ids are left out."""
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,

@@ -78,10 +78,12 @@ def rows_imported(kind: str, counts: Mapping[str, object]) -> None:
 
 
 def task_ended(kind: str, status: int, seconds: float) -> None:
+    """Observe an ended task's run time under its kind and end status."""
     TASK_DURATION.labels(kind=kind, status=str(status)).observe(seconds)
 
 
 def sftp_error(kind: str) -> None:
+    """Count one failed file fetch of the given kind."""
     SFTP_ERRORS.labels(kind=kind).inc()
 
 

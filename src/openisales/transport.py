@@ -12,6 +12,7 @@ import ssl
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
+from typing import ClassVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -105,6 +106,7 @@ def check_tls_files(cert: Path | None, key: Path | None) -> bool:
 
 
 def server_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """A TLS server context loaded from the PEM pair, refusing anything older than TLS 1.2."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = MIN_TLS_VERSION
     context.load_cert_chain(cert, key)
@@ -129,63 +131,81 @@ def _read(path: Path, what: str) -> bytes:
         ) from exc
 
 
-def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
+class HeaderDeadlineProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a deadline on request line and headers.
 
     uvicorn times out idle keep-alive connections, but not a client that opens a connection
     and dribbles its headers (slowloris); the body is covered by the signed-request middleware.
+    Subclasses made by ``http_protocol`` set the deadline and its answer.
     """
 
-    request_timeout = raw_failure(
+    header_timeout: ClassVar[float]
+    request_timeout: ClassVar[bytes]
+    _deadline: asyncio.TimerHandle | None = None
+    _header_bytes = 0
+    _chunk = 0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the header deadline as soon as the connection opens."""
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        """Feed the parser; answer 431 and close once the headers pass MAX_HEADER_BYTES."""
+        self._chunk = len(data)
+        if self._deadline is not None:
+            self._header_bytes += len(data)
+        super().data_received(data)
+        if self._deadline is not None and self._header_bytes > MAX_HEADER_BYTES:
+            self._refuse(_HEADERS_TOO_LARGE)
+
+    def on_message_begin(self) -> None:
+        """Re-arm the deadline for the next request of a keep-alive connection."""
+        super().on_message_begin()
+        if self._deadline is None:
+            self._arm()
+            self._header_bytes = self._chunk
+
+    def on_headers_complete(self) -> None:
+        """Stop the deadline: the headers are in, the body has its own limits."""
+        self._disarm()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Drop the pending deadline with the connection."""
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._header_bytes = 0
+        self._deadline = self.loop.call_later(
+            self.header_timeout, self._refuse, self.request_timeout
+        )
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _refuse(self, answer: bytes) -> None:
+        self._disarm()
+        if not self.transport.is_closing():
+            self.transport.write(answer)
+            self.transport.close()
+
+
+def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
+    """A ``HeaderDeadlineProtocol`` class that answers 408 and closes after ``header_timeout``."""
+    answer = raw_failure(
         ResultCode.REQUEST_TIMEOUT,
         f"the request line and headers did not arrive within {header_timeout:g} seconds",
     )
 
-    class HeaderDeadlineProtocol(HttpToolsProtocol):
-        _deadline: asyncio.TimerHandle | None = None
-        _header_bytes = 0
-        _chunk = 0
+    timeout = header_timeout  # a class body cannot read a same-named enclosing variable
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm()
+    class TimedHeaderDeadlineProtocol(HeaderDeadlineProtocol):
+        header_timeout = timeout
+        request_timeout = answer
 
-        def data_received(self, data: bytes) -> None:
-            self._chunk = len(data)
-            if self._deadline is not None:
-                self._header_bytes += len(data)
-            super().data_received(data)
-            if self._deadline is not None and self._header_bytes > MAX_HEADER_BYTES:
-                self._refuse(_HEADERS_TOO_LARGE)
-
-        def on_message_begin(self) -> None:
-            super().on_message_begin()
-            if self._deadline is None:
-                self._arm()
-                self._header_bytes = self._chunk
-
-        def on_headers_complete(self) -> None:
-            self._disarm()
-            super().on_headers_complete()
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            super().connection_lost(exc)
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._header_bytes = 0
-            self._deadline = self.loop.call_later(header_timeout, self._refuse, request_timeout)
-
-        def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-                self._deadline = None
-
-        def _refuse(self, answer: bytes) -> None:
-            self._disarm()
-            if not self.transport.is_closing():
-                self.transport.write(answer)
-                self.transport.close()
-
-    return HeaderDeadlineProtocol
+    return TimedHeaderDeadlineProtocol

@@ -32,6 +32,7 @@ PYDANTIC_CODES: dict[str, ResultCode] = {
 
 
 def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error, expected or not, into the iSales envelope."""
     app.add_exception_handler(ISalesError, _isales_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]

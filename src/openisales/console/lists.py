@@ -38,11 +38,13 @@ def _servers_page(ctx: Ctx, status: int = 200, **extra: Any) -> HTMLResponse:
 
 @router.get("/file-servers", response_class=HTMLResponse)
 def server_list(ctx: Ctx = Depends(signed_in)) -> HTMLResponse:
+    """The file-servers page: the first 100 servers, each with whether its host key is pinned."""
     return _servers_page(ctx)
 
 
 @router.post("/file-servers")
 def server_add(ctx: Ctx = Depends(posted)) -> Response:
+    """Add a file server from the form; bad input re-renders the page (400) without the password."""
     port = ctx.field("port") or "22"
     try:
         if not port.isdigit() or not 1 <= int(port) <= 65535:
@@ -84,11 +86,13 @@ def _blocklist_page(ctx: Ctx, status: int = 200, **extra: Any) -> HTMLResponse:
 
 @router.get("/blocklist", response_class=HTMLResponse)
 def blocklist_list(ctx: Ctx = Depends(signed_in)) -> HTMLResponse:
+    """The blocklist page: the first 100 entries and the total."""
     return _blocklist_page(ctx)
 
 
 @router.post("/blocklist")
 def blocklist_add(ctx: Ctx = Depends(posted)) -> Response:
+    """Add the form's numbers (all or none), redirecting back; bad input re-renders it (400)."""
     numbers = [n for n in ctx.field("numbers").replace(",", " ").split() if n]
     hours = ctx.field("validity_hours")
     try:
@@ -104,6 +108,7 @@ def blocklist_add(ctx: Ctx = Depends(posted)) -> Response:
 
 @router.post("/blocklist/delete")
 def blocklist_delete(ctx: Ctx = Depends(posted)) -> Response:
+    """Remove the form's number, redirecting back; an unlisted number re-renders the page (400)."""
     try:
         with ctx.rt.db.transaction() as db:
             blocklist.delete(db, ctx.vdn, ctx.field("number"))

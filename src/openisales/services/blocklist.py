@@ -66,6 +66,7 @@ class BlocklistPage:
 
 
 def tenant_zone(session: Session, vdn_id: int) -> ZoneInfo:
+    """The tenant's time zone for blocklist times; UTC when the tenant row is missing."""
     tenant = tenant_rows.get(session, vdn_id)
     return ZoneInfo(tenant.time_zone if tenant else "UTC")
 

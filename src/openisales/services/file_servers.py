@@ -52,6 +52,7 @@ def add(
     *,
     networks: ServerNetworks,
 ) -> FileServer:
+    """Store a new server, password sealed; refuses no password, a barred address, a duplicate."""
     if spec.password is None:
         raise EmptyValue("serverPwd: must not be empty")
     default_path = normalize_default_path(spec.file_path)
@@ -77,10 +78,12 @@ def add(
 
 
 def page(session: Session, vdn_id: int, offset: int, limit: int) -> tuple[list[FileServer], int]:
+    """A page of the tenant's servers, oldest first, and how many there are in all."""
     return server_rows.page(session, vdn_id, offset, limit)
 
 
 def get(session: Session, vdn_id: int, server_id: str) -> FileServer:
+    """The tenant's server; ServerNotFound for an unknown id or another tenant's server."""
     server = server_rows.get(session, vdn_id, server_id)
     if server is None:
         raise ServerNotFound(server_id)
@@ -97,6 +100,7 @@ def update(
     *,
     networks: ServerNetworks,
 ) -> FileServer:
+    """Change a server in place; a new ip/port needs the password again and forgets the host key."""
     server = get(session, vdn_id, server_id)
     default_path = normalize_default_path(spec.file_path)
     check_address(spec, networks)
@@ -120,6 +124,7 @@ def update(
 
 
 def delete(session: Session, vdn_id: int, server_id: str) -> None:
+    """Remove the tenant's server; ServerNotFound for an unknown id or another tenant's server."""
     server_rows.remove(session, get(session, vdn_id, server_id))
 
 

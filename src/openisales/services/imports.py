@@ -16,7 +16,7 @@ from openisales.services.campaigns import CampaignStatus
 from openisales.sftp import UnsafePathError, resolve_remote_path
 from openisales.storage import import_tasks as task_rows
 from openisales.storage.ids import new_object_id
-from openisales.storage.models import ImportFailure, ImportTask
+from openisales.storage.models import FileServer, ImportFailure, ImportTask
 
 # What each status is called (the console shows it): the lifecycle's own texts.
 STATUS_TEXT = {int(status): text for status, text in IMPORT_TASK.texts.items()}
@@ -64,18 +64,8 @@ def submit_file_import(
 
     With ``hour`` and ``minute`` the import is scheduled: the task waits (status 0) for its time.
     """
-    if (request.hour is None) != (request.minute is None):
-        raise HourMinuteUnpaired()
-    check_file_name(request.file_name)
-    server = file_servers.get(session, vdn_id, request.server_id)
-    try:
-        resolve_remote_path(server.file_path, request.file_path, request.file_name)
-    except UnsafePathError as exc:
-        raise InvalidCharacters(f"filePath: {exc}") from exc
-    scheduled_at = None
-    if request.hour is not None and request.minute is not None:
-        zone = schedules.zone_of(session, vdn_id)
-        scheduled_at = schedules.next_run(now, request.hour, request.minute, zone)
+    server = _checked_server(session, vdn_id, request)
+    scheduled_at = _scheduled_time(session, vdn_id, request, now)
     task = ImportTask(
         task_id=new_object_id(),
         vdn_id=vdn_id,
@@ -95,6 +85,29 @@ def submit_file_import(
     return task
 
 
+def _checked_server(session: Session, vdn_id: int, request: ImportRequest) -> FileServer:
+    """The request's file server, once hour/minute, file name and path are known to be sound."""
+    if (request.hour is None) != (request.minute is None):
+        raise HourMinuteUnpaired()
+    check_file_name(request.file_name)
+    server = file_servers.get(session, vdn_id, request.server_id)
+    try:
+        resolve_remote_path(server.file_path, request.file_path, request.file_name)
+    except UnsafePathError as exc:
+        raise InvalidCharacters(f"filePath: {exc}") from exc
+    return server
+
+
+def _scheduled_time(
+    session: Session, vdn_id: int, request: ImportRequest, now: datetime
+) -> datetime | None:
+    """When a scheduled import first runs (the tenant's zone), or None for one that runs now."""
+    if request.hour is None or request.minute is None:
+        return None
+    zone = schedules.zone_of(session, vdn_id)
+    return schedules.next_run(now, request.hour, request.minute, zone)
+
+
 def page(
     session: Session,
     vdn_id: int,
@@ -103,6 +116,7 @@ def page(
     limit: int,
     task_ids: Sequence[str] | None,
 ) -> tuple[list[ImportTask], int]:
+    """A page of the campaign's call-data import tasks, newest first, with the total."""
     campaign = campaigns.get(session, vdn_id, campaign_id)
     return task_rows.page(
         session,
@@ -116,6 +130,7 @@ def page(
 
 
 def get_task(session: Session, vdn_id: int, task_id: str) -> ImportTask:
+    """The tenant's import task; ImportTaskNotFound for an unknown id or another tenant's task."""
     task = task_rows.get(session, vdn_id, task_id)
     if task is None:
         raise ImportTaskNotFound(task_id)
@@ -123,6 +138,7 @@ def get_task(session: Session, vdn_id: int, task_id: str) -> ImportTask:
 
 
 def failures(session: Session, task: ImportTask) -> Iterator[ImportFailure]:
+    """The task's rejected rows in the order they were found, streamed in batches."""
     return task_rows.iter_failures(session, task.task_id)
 
 

@@ -37,6 +37,7 @@ def next_run(after: datetime, hour: int, minute: int, time_zone: str) -> datetim
 
 
 def zone_of(session: Session, vdn_id: int) -> str:
+    """The IANA zone name schedules of the tenant run in; UTC when the tenant row is missing."""
     tenant = tenant_rows.get(session, vdn_id)
     return tenant.time_zone if tenant else "UTC"
 
@@ -105,6 +106,7 @@ def _run_of(schedule: ImportSchedule, now: datetime) -> ImportTask:
 
 
 def cancel(session: Session, vdn_id: int, schedule_id: str, now: datetime) -> ImportSchedule:
+    """Stop a schedule and cancel its waiting run; refuses an unknown or already cancelled one."""
     schedule = schedule_rows.get(session, vdn_id, schedule_id)
     if schedule is None:
         raise ScheduleNotFound(schedule_id)
@@ -120,6 +122,7 @@ def cancel(session: Session, vdn_id: int, schedule_id: str, now: datetime) -> Im
 
 
 def to_dict(schedule: ImportSchedule, time_zone: str) -> dict[str, Any]:
+    """A schedule as the API returns it; ``nextRunTime`` is empty once it is cancelled."""
     active = schedule.status == schedule_rows.ACTIVE
     return {
         "scheduleId": schedule.schedule_id,

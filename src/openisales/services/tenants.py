@@ -25,6 +25,7 @@ class Credentials:
 
 
 def check_vdn_id(vdn_id: int) -> None:
+    """Refuse (WrongValue) a VDN id outside 1-9999."""
     if not MIN_VDN_ID <= vdn_id <= MAX_VDN_ID:
         raise WrongValue(
             f"vdnId must be an integer from {MIN_VDN_ID} to {MAX_VDN_ID}, got {vdn_id}"
@@ -32,6 +33,7 @@ def check_vdn_id(vdn_id: int) -> None:
 
 
 def check_time_zone(name: str) -> None:
+    """Refuse (WrongValue) a name that is not a known IANA time zone."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -79,4 +81,5 @@ def rotate_key(session: Session, box: SecretBox, vdn_id: int) -> Credentials:
 
 
 def list_all(session: Session) -> list[Tenant]:
+    """Every tenant, by VDN id."""
     return tenant_rows.list_all(session)

@@ -67,6 +67,7 @@ def delete_one(session: Session, vdn_id: int, number: str) -> bool:
 
 
 def delete_all(session: Session, vdn_id: int) -> int:
+    """Delete every entry of the tenant, active or expired; returns how many there were."""
     result = session.execute(
         delete(BlocklistEntry)
         .where(BlocklistEntry.vdn_id == vdn_id)
@@ -94,5 +95,6 @@ def page(
 
 
 def count(session: Session, vdn_id: int) -> int:
+    """How many entries the tenant has, expired ones included."""
     query = select(func.count()).where(BlocklistEntry.vdn_id == vdn_id)
     return session.scalar(query) or 0

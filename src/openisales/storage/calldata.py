@@ -30,6 +30,7 @@ def identity_keys(session: Session, campaign_pk: int) -> set[tuple[str, str]]:
 
 
 def active_blocked_numbers(session: Session, vdn_id: int, now: datetime) -> set[str]:
+    """The tenant's blocklisted numbers that have not expired at ``now``."""
     rows = session.scalars(
         select(BlocklistEntry.number).where(
             BlocklistEntry.vdn_id == vdn_id,
@@ -60,6 +61,7 @@ def find_identities(
 
 
 def count_pending(session: Session, campaign_pk: int) -> int:
+    """How many of the campaign's records are still pending (status 0)."""
     query = select(func.count()).where(
         CallData.campaign_pk == campaign_pk, CallData.status == RecordStatus.PENDING
     )
@@ -75,6 +77,7 @@ def add_records(session: Session, records: Sequence[dict[str, Any]]) -> list[int
 
 
 def get_record(session: Session, campaign_pk: int, data_id: int) -> CallData | None:
+    """The campaign's record with this dataId, or None."""
     query = select(CallData).where(CallData.campaign_pk == campaign_pk, CallData.data_id == data_id)
     return session.scalars(query).one_or_none()
 
@@ -88,6 +91,7 @@ def page_records(
     offset: int,
     limit: int,
 ) -> tuple[list[CallData], int]:
+    """A page of the campaign's records by dataId (one task's, one status if given); total."""
     query = select(CallData).where(CallData.campaign_pk == campaign_pk)
     if import_task_id is not None:
         query = query.where(CallData.import_task_id == import_task_id)

@@ -11,11 +11,13 @@ from openisales.storage.models import Campaign, Tenant
 
 
 def get(session: Session, vdn_id: int, campaign_id: int) -> Campaign | None:
+    """The tenant's campaign with this id, or None."""
     query = select(Campaign).where(Campaign.vdn_id == vdn_id, Campaign.campaign_id == campaign_id)
     return session.scalars(query).one_or_none()
 
 
 def get_for_update(session: Session, vdn_id: int, campaign_id: int) -> Campaign | None:
+    """The tenant's campaign with this id, row-locked until the transaction ends, or None."""
     query = (
         select(Campaign)
         .where(Campaign.vdn_id == vdn_id, Campaign.campaign_id == campaign_id)
@@ -25,6 +27,7 @@ def get_for_update(session: Session, vdn_id: int, campaign_id: int) -> Campaign 
 
 
 def name_taken(session: Session, vdn_id: int, name: str, except_pk: int | None = None) -> bool:
+    """Whether another campaign of the tenant (not ``except_pk``) already has this name."""
     query = select(Campaign.pk).where(Campaign.vdn_id == vdn_id, Campaign.name == name)
     if except_pk is not None:
         query = query.where(Campaign.pk != except_pk)
@@ -60,6 +63,7 @@ def page(
     offset: int,
     limit: int,
 ) -> tuple[list[Campaign], int]:
+    """A page of the tenant's campaigns by id, filtered by name part and visible status; total."""
     query = select(Campaign).where(Campaign.vdn_id == vdn_id)
     if name:
         escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -74,11 +78,13 @@ def page(
 
 
 def add(session: Session, campaign: Campaign) -> None:
+    """Insert the campaign and flush, so its primary key is known."""
     session.add(campaign)
     session.flush()
 
 
 def remove(session: Session, campaign: Campaign) -> None:
+    """Delete the campaign row (its records and tasks go by cascade) and flush."""
     session.delete(campaign)
     session.flush()
 

@@ -27,9 +27,11 @@ class SecretBox:
         ).digest()
 
     def seal(self, plaintext: str) -> bytes:
+        """Encrypt a secret (Fernet token) for storage."""
         return self._fernet.encrypt(plaintext.encode("utf-8"))
 
     def open(self, token: bytes) -> str:
+        """Decrypt a sealed secret; RuntimeError when sealed under another master key."""
         try:
             return self._fernet.decrypt(token).decode("utf-8")
         except InvalidToken as exc:

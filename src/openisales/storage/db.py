@@ -58,6 +58,7 @@ class Database:
 
     @property
     def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (embedded) rather than PostgreSQL."""
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
@@ -73,4 +74,5 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        """Close every pooled connection of the engine."""
         self.engine.dispose()

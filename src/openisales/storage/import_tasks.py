@@ -21,16 +21,19 @@ QUEUED, RUNNING, COMPLETED, FAILED = (
 
 
 def add(session: Session, task: ImportTask) -> None:
+    """Insert the task and flush."""
     session.add(task)
     session.flush()
 
 
 def get(session: Session, vdn_id: int, task_id: str) -> ImportTask | None:
+    """The tenant's task with this id, or None (also for another tenant's task)."""
     task = session.get(ImportTask, task_id)
     return task if task is not None and task.vdn_id == vdn_id else None
 
 
 def get_any(session: Session, task_id: str) -> ImportTask | None:
+    """The task with this id whatever its tenant (for workers), or None."""
     return session.get(ImportTask, task_id)
 
 
@@ -188,12 +191,14 @@ def cancel_waiting(session: Session, schedule_id: str, now: datetime, message: s
 
 
 def add_failures(session: Session, task_id: str, failures: Iterable[dict[str, Any]]) -> None:
+    """Bulk-insert rejected rows of the task; nothing for an empty batch."""
     rows = [{"task_id": task_id, **failure} for failure in failures]
     if rows:
         session.execute(insert(ImportFailure), rows)
 
 
 def iter_failures(session: Session, task_id: str, batch: int = 5000) -> Iterator[ImportFailure]:
+    """The task's rejected rows in order, fetched ``batch`` at a time."""
     query = (
         select(ImportFailure)
         .where(ImportFailure.task_id == task_id)

@@ -14,11 +14,13 @@ ACTIVE, CANCELLED = 0, 1
 
 
 def add(session: Session, schedule: ImportSchedule) -> None:
+    """Insert the schedule and flush."""
     session.add(schedule)
     session.flush()
 
 
 def get(session: Session, vdn_id: int, schedule_id: str) -> ImportSchedule | None:
+    """The tenant's schedule with this id, or None (also for another tenant's schedule)."""
     schedule = session.get(ImportSchedule, schedule_id)
     return schedule if schedule is not None and schedule.vdn_id == vdn_id else None
 
@@ -26,6 +28,7 @@ def get(session: Session, vdn_id: int, schedule_id: str) -> ImportSchedule | Non
 def page(
     session: Session, *, vdn_id: int, kind: str, campaign_pk: int | None, offset: int, limit: int
 ) -> tuple[list[ImportSchedule], int]:
+    """A page of the tenant's schedules of one kind (one campaign's if given), newest first."""
     query = select(ImportSchedule).where(
         ImportSchedule.vdn_id == vdn_id, ImportSchedule.kind == kind
     )
@@ -37,6 +40,7 @@ def page(
 
 
 def due(session: Session, now: datetime, limit: int = 100) -> list[ImportSchedule]:
+    """Up to ``limit`` active schedules whose next run is at or before ``now``, earliest first."""
     query = (
         select(ImportSchedule)
         .where(ImportSchedule.status == ACTIVE, ImportSchedule.next_run_at <= now)

@@ -31,6 +31,7 @@ def add_numbers(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Add up to 20 numbers, all or none: one listed, repeated or bad number refuses them all."""
     request = AddRequest(
         numbers=body.blocklist,
         validity_expiration_time=body.validity_expiration_time,
@@ -50,6 +51,7 @@ def delete_number(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Remove one number from the blocklist, active or expired; an unlisted one is refused."""
     with rt.db.transaction() as session:
         blocklist.delete(session, vdn, body.blocklist_no)
         return ok()
@@ -61,6 +63,7 @@ def delete_all(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Empty the tenant's blocklist and answer how many entries it held (``deletedNum``)."""
     with rt.db.transaction() as session:
         removed = blocklist.delete_all(session, vdn)
         return ok(deletedNum=removed)
@@ -73,6 +76,7 @@ def query_numbers(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """A page of the blocklist (only the given numbers, if any), times in the tenant's zone."""
     body = body or QueryBlocklistRequest()
     now = rt.clock()
     with rt.db.read() as session:
@@ -91,6 +95,7 @@ def upload_file_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Queue (or schedule, with hour/minute) a blocklist file import; answers its task id."""
     request = ImportRequest(body.server_id, body.file_path, body.file_name, body.hour, body.minute)
     with rt.db.transaction() as session:
         task = blocklist.submit_file(session, vdn, request, rt.clock())
@@ -106,6 +111,7 @@ def query_data_import_task(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """A page of the tenant's blocklist import tasks with their counts, newest first."""
     with rt.db.read() as session:
         tasks, total = blocklist.import_tasks(
             session, vdn, body.offset, body.limit, body.import_task_ids

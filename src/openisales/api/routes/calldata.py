@@ -37,6 +37,7 @@ def add_v1(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Add records all or none and answer each one's dataId; a completed campaign is refused."""
     items = [record.to_new() for record in body.call_data_list]
     with rt.db.transaction() as session:
         added = calldata.add(session, vdn, campaignId, items, rt.clock(), unique_per_session=False)
@@ -51,6 +52,7 @@ def add_v2(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Add records (numbers unique per sessionId) all or none; a completed campaign is refused."""
     items = [record.to_new(body.batch_id) for record in body.call_data_list]
     with rt.db.transaction() as session:
         added = calldata.add(session, vdn, campaignId, items, rt.clock(), unique_per_session=True)
@@ -81,6 +83,7 @@ def delete(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Delete (or archive) the campaign's records matching every criterion; answers the count."""
     request = DeleteRequest(
         session_id=body.session_id or None,
         called=body.called or None,
@@ -102,6 +105,7 @@ def query_one(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """One record by dataId; another campaign's or tenant's record is answered as not found."""
     with rt.db.read() as session:
         record = calldata.get(session, vdn, campaignId, dataId)
         return ok(data=calldata.to_dict(record))
@@ -141,6 +145,7 @@ def statistics(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Record counts (``countDetail``) per campaign, or for the one campaign or batch asked."""
     with rt.db.read() as session:
         details = calldata.statistics(session, vdn, campaignId, batchId or None, rt.clock())
     return ok(countDetail=details)

@@ -44,6 +44,7 @@ def create_campaign(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Create a campaign, answer its id; refuses a taken name or a begin before today."""
     with rt.db.transaction() as session:
         campaign = campaigns.create(session, vdn, _input(body), rt.clock())
         return ok(returnObject={"id": campaign.campaign_id})
@@ -60,6 +61,7 @@ def list_campaigns(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """A page of campaigns, filtered by name, status and device type, with the total."""
     now = rt.clock()
     with rt.db.read() as session:
         rows, total = campaigns.page(
@@ -90,6 +92,7 @@ def get_campaign(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """One campaign's details, with the status a client sees (completed once past its end)."""
     with rt.db.read() as session:
         return ok(
             returnObject=campaigns.to_dict(campaigns.get(session, vdn, campaignId), rt.clock())
@@ -104,6 +107,7 @@ def modify_campaign(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Change a campaign's fields; refused once completed, or for a new device type."""
     with rt.db.transaction() as session:
         campaign = campaigns.modify(session, vdn, campaignId, _input(body), rt.clock())
         return ok(returnObject=campaigns.to_dict(campaign, rt.clock()))
@@ -116,6 +120,7 @@ def delete_campaign(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Delete a campaign; a started one is refused (pause it first)."""
     with rt.db.transaction() as session:
         campaigns.delete(session, vdn, campaignId, rt.clock())
         return ok()
@@ -128,6 +133,7 @@ def pause_campaign(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Pause a started campaign; a campaign in any other status is refused."""
     with rt.db.transaction() as session:
         campaigns.pause(session, vdn, campaignId, rt.clock())
         return ok()
@@ -140,6 +146,7 @@ def resume_campaign(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Start a paused campaign again; a campaign in any other status is refused."""
     with rt.db.transaction() as session:
         campaigns.resume(session, vdn, campaignId, rt.clock())
         return ok()

@@ -43,6 +43,7 @@ def add_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Register an SFTP server, answer its id; refuses no password, barred address, duplicate."""
     spec = _spec(body)
     with rt.db.transaction() as session:
         server = file_servers.add(
@@ -58,6 +59,7 @@ def query_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """A page of the tenant's file servers (never their passwords) with the total."""
     with rt.db.read() as session:
         servers, total = file_servers.page(session, vdn, body.offset, body.limit)
         return ok(server=[_public(s) for s in servers], total=total)
@@ -71,6 +73,7 @@ def update_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Change a file server; the password must be sent again when ip or port changes."""
     spec = _spec(body)
     with rt.db.transaction() as session:
         file_servers.update(
@@ -86,6 +89,7 @@ def delete_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Remove one of the tenant's file servers; an unknown id is refused."""
     with rt.db.transaction() as session:
         file_servers.delete(session, vdn, serverId)
         return ok()

@@ -36,6 +36,7 @@ def upload_file_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Queue (or schedule, with hour/minute) a call-data file import; answers its task id."""
     request = ImportRequest(body.server_id, body.file_path, body.file_name, body.hour, body.minute)
     with rt.db.transaction() as session:
         task = imports.submit(session, vdn, campaignId, request, rt.clock())
@@ -52,6 +53,7 @@ def query_data_import_task(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """A page of the campaign's import tasks with counts and live progress, and the total."""
     with rt.db.read() as session:
         tasks, total = imports.page(
             session, vdn, campaignId, body.offset, body.limit, body.import_task_ids

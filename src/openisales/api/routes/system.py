@@ -18,11 +18,13 @@ router = APIRouter(tags=["system"])
 
 @router.get("/healthz")
 def healthz() -> dict[str, Any]:
+    """Liveness: the success envelope as long as the process answers at all."""
     return ok()
 
 
 @router.get("/readyz")
 def readyz(rt: Runtime = Depends(runtime)) -> Response:
+    """Readiness: success when the database answers a query, 503 otherwise."""
     try:
         with rt.db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
