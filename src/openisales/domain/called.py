@@ -97,38 +97,45 @@ def parse_called(value: Cell, row: int, errors: list[RowError]) -> tuple[CalledN
     return None
 
 
+def _not_a_list(text: str, row: int) -> RowError:
+    """The error for called JSON that is neither an array nor one object (cold path)."""
+    return RowError(
+        row,
+        "called",
+        WRONG_TYPE,
+        "called.json",
+        f"called {show(text)} is not a JSON array of numbers such as {CALLED_EXAMPLE}.",
+    )
+
+
+def _empty_list(row: int) -> RowError:
+    """The error for a called JSON array that holds no number (cold path)."""
+    return RowError(
+        row,
+        "called",
+        EMPTY,
+        "called.required",
+        f"called is an empty list; it must hold at least one number, e.g. {CALLED_EXAMPLE}.",
+    )
+
+
 def _called_json(text: str, row: int, errors: list[RowError]) -> tuple[CalledNumber, ...] | None:
+    """The numbers of a JSON called cell; None (errors recorded) when any is refused."""
     data = _decode_called(text)
     if type(data) is list:
         items: list[Any] = data
     elif type(data) is dict:
         items = [data]
     else:
-        errors.append(
-            RowError(
-                row,
-                "called",
-                WRONG_TYPE,
-                "called.json",
-                f"called {show(text)} is not a JSON array of numbers such as {CALLED_EXAMPLE}.",
-            )
-        )
+        errors.append(_not_a_list(text, row))
         return None
     if not items:
-        errors.append(
-            RowError(
-                row,
-                "called",
-                EMPTY,
-                "called.required",
-                f"called is an empty list; it must hold at least one number, e.g. {CALLED_EXAMPLE}.",
-            )
-        )
+        errors.append(_empty_list(row))
         return None
     numbers: list[CalledNumber] = []
     failed = False
     for position, item in enumerate(items, 1):
-        # Fast path: a clean {"calledNo": "digits", "delayTime": int, "type": "text"} object.
+        # Inline fast path (runs for every imported row): a clean calledNo/delayTime/type object.
         if type(item) is dict:
             number = item.get("calledNo")
             delay = item.get("delayTime", 0)

@@ -224,14 +224,17 @@ def parse_whole(
         )
         return None
     if not minimum <= number <= maximum:
-        errors.append(
-            RowError(
-                row,
-                column,
-                WRONG_VALUE,
-                f"{column}.range",
-                f"{column} {number} is out of range; it must be {minimum} to {maximum}.",
-            )
-        )
+        errors.append(_out_of_range(row, column, number, minimum, maximum))
         return None
     return number
+
+
+def _out_of_range(row: int, column: str, number: int, minimum: int, maximum: int) -> RowError:
+    """The error for a whole number outside ``minimum``..``maximum``."""
+    return RowError(
+        row,
+        column,
+        WRONG_VALUE,
+        f"{column}.range",
+        f"{column} {number} is out of range; it must be {minimum} to {maximum}.",
+    )

@@ -9,8 +9,11 @@ campaign holds at commit, and the task imports all its accepted rows or none.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from openisales.services.calldata_rows import (
     BLOCKED,
@@ -67,6 +70,26 @@ def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Pa
         rt.live_progress.pop(context.task_id, None)
 
 
+@dataclass
+class _Tally:
+    """What the chunks written so far add up to, for the task's final counts."""
+
+    stored: int = 0
+    repeat: int = 0
+    black: int = 0
+    total: int = 0
+    failed_rows: int = 0
+    failures: list[tuple[int, str, str, str, str, list[str]]] = field(default_factory=list)
+
+    def add(self, chunk: Chunk, rows: list[tuple[Any, ...]], duplicates: int) -> None:
+        """Count one written chunk: its kept rows, dropped duplicates and failures."""
+        self.stored += len(rows)
+        self.repeat += duplicates
+        self.black += sum(1 for row in rows if row[STATUS] == BLOCKED)
+        self.failures.extend(chunk.failures)
+        self.total, self.failed_rows = chunk.total, chunk.failed_rows
+
+
 def _write(
     rt: Runtime, context: TaskContext, owner: str, header: Header, chunks: Iterator[Header | Chunk]
 ) -> None:
@@ -77,8 +100,7 @@ def _write(
     """
     assert context.campaign_pk is not None
     report = live_progress_reporter(rt, context.task_id, owner)
-    failures: list[tuple[int, str, str, str, str, list[str]]] = []
-    stored = repeat = black = total = failed_rows = 0
+    tally = _Tally()
     with rt.db.transaction() as session:
         # Serialises writers of one campaign, so the duplicate check stays true at commit.
         campaign_rows.lock(session, context.campaign_pk)
@@ -90,29 +112,32 @@ def _write(
                 rows, duplicates = _drop_duplicates(chunk.rows, seen)
             with stage(context, "write"):
                 load_records(session, rows, created_at)
-            stored += len(rows)
-            repeat += duplicates
-            black += sum(1 for row in rows if row[STATUS] == BLOCKED)
-            failures.extend(chunk.failures)
-            total, failed_rows = chunk.total, chunk.failed_rows
+            tally.add(chunk, rows, duplicates)
             context.timings["validate"] = round(chunk.validate_seconds, 3)
-            report(total)
-        with stage(context, "write"):
-            task_rows.add_failures(session, context.task_id, _numbered(failures))
-        complete(
-            session,
-            rt,
-            context,
-            owner,
-            total_num=total,
-            processed_num=total,
-            succ_num=stored - black,
-            repeat_num=repeat,
-            fail_num=failed_rows,
-            black_num=black,
-            err_msg=_summary(failed_rows),
-            source_header=header.columns,
-        )
+            report(tally.total)
+        _finish(session, rt, context, owner, header, tally)
+
+
+def _finish(
+    session: Session, rt: Runtime, context: TaskContext, owner: str, header: Header, tally: _Tally
+) -> None:
+    """Store the failure rows and complete the task with the tallied counts."""
+    with stage(context, "write"):
+        task_rows.add_failures(session, context.task_id, _numbered(tally.failures))
+    complete(
+        session,
+        rt,
+        context,
+        owner,
+        total_num=tally.total,
+        processed_num=tally.total,
+        succ_num=tally.stored - tally.black,
+        repeat_num=tally.repeat,
+        fail_num=tally.failed_rows,
+        black_num=tally.black,
+        err_msg=_summary(tally.failed_rows),
+        source_header=header.columns,
+    )
 
 
 def _drop_duplicates(

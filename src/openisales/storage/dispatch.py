@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import Table, Update, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from openisales.domain.dispatch import DEFAULT_PRIORITY, NUMBER_LEASE, PRIORITY_TOP, DialState
@@ -302,8 +302,28 @@ def end_leases(session: Session, ends: Sequence[LeaseEnd], now: datetime) -> Non
         return
     for end in ends:
         NUMBER_LEASE.check(DialState.LEASED, end.state)
+    session.execute(
+        _end_lease_statement(now),
+        [
+            {
+                "b_data_id": e.data_id,
+                "b_lease_id": e.lease_id,
+                "b_state": int(e.state),
+                "b_due_at": e.due_at,
+                "b_position": e.position,
+                "b_called_no": e.called_no,
+                "b_failures": e.failures,
+                "b_outcome": e.outcome,
+            }
+            for e in ends
+        ],
+    )
+
+
+def _end_lease_statement(now: datetime) -> Update:
+    """The executemany UPDATE that ends one lease, guarded by its lease id and LEASED state."""
     table = QUEUE
-    statement = (
+    return (
         update(table)
         .where(
             table.c.data_id == bindparam("b_data_id"),
@@ -322,22 +342,6 @@ def end_leases(session: Session, ends: Sequence[LeaseEnd], now: datetime) -> Non
             lease_expires_at=None,
             updated_at=now,
         )
-    )
-    session.execute(
-        statement,
-        [
-            {
-                "b_data_id": e.data_id,
-                "b_lease_id": e.lease_id,
-                "b_state": int(e.state),
-                "b_due_at": e.due_at,
-                "b_position": e.position,
-                "b_called_no": e.called_no,
-                "b_failures": e.failures,
-                "b_outcome": e.outcome,
-            }
-            for e in ends
-        ],
     )
 
 
