@@ -105,6 +105,7 @@ class Settings(BaseSettings):
 
     @property
     def is_sqlite(self) -> bool:
+        """Whether the configured database is SQLite."""
         return self.sqlalchemy_url.startswith("sqlite")
 
 

@@ -100,6 +100,7 @@ class RecordV1(_RecordFields):
     called: OneNumber
 
     def to_new(self) -> NewRecord:
+        """The validated V1 record as the service's NewRecord (no batch id)."""
         return NewRecord(
             self.session_id,
             self.called,
@@ -116,6 +117,7 @@ class RecordV2(_RecordFields):
     batch_id: BatchId = Field(default=None, alias="batchId")
 
     def to_new(self, default_batch_id: str | None) -> NewRecord:
+        """The validated V2 record as a NewRecord, in the request's batch when it names none."""
         return NewRecord(
             self.session_id,
             self.called,

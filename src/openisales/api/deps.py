@@ -14,6 +14,7 @@ from openisales.services.runtime import Runtime
 
 
 def runtime(request: Request) -> Runtime:
+    """The Runtime the app was built with (dependency for route handlers)."""
     rt: Runtime = request.app.state.runtime
     return rt
 

@@ -83,6 +83,7 @@ class ResultItem(Strict):
     )
 
     def to_report(self) -> Report:
+        """The validated result as the service's Report; an empty record path becomes None."""
         return Report(
             self.lease_id,
             self.call_status,

@@ -67,11 +67,13 @@ def _form(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_form(request: Request) -> HTMLResponse:
+    """Render the blank sign-in form with a fresh sign-in token."""
     return _form(request)
 
 
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
+    """Sign in and set the session cookie; 403 stale form, 401 wrong keys, 429 paused."""
     form = await read_form(request)
     rt = runtime_of(request)
     access_key = form.get("access_key", "").strip()
@@ -137,6 +139,7 @@ def _paused(request: Request, paused: Paused, now: datetime, access_key: str) ->
 
 @router.post("/sign-out")
 def sign_out(ctx: Ctx = Depends(posted)) -> Response:
+    """Close the signed-in session, clear its cookie and go back to the sign-in form."""
     with ctx.rt.side.transaction() as side:
         console_access.close_session(side, ctx.session.session_id)
     response = redirect("/sign-in")

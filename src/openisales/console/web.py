@@ -31,6 +31,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
 def when(moment: datetime | None) -> str:
+    """A moment shown as UTC text for the pages; empty for None."""
     return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
@@ -66,17 +67,21 @@ class Ctx:
 
     @property
     def vdn(self) -> int:
+        """The tenant (VDN) the signed-in session belongs to."""
         return self.session.vdn_id
 
     def field(self, name: str) -> str:
+        """The posted form field, stripped; empty when absent."""
         return self.form.get(name, "").strip()
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        """Render a template for the signed-in page, with its VDN and CSRF token added."""
         context.update(vdn=self.vdn, csrf=self.csrf)
         return page(self.request, template, status, **context)
 
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template, uncached, with the console's anti-framing and no-script headers."""
     response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
@@ -88,11 +93,13 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 
 
 def runtime_of(request: Request) -> Runtime:
+    """The Runtime the app was built with."""
     rt: Runtime = request.app.state.runtime
     return rt
 
 
 def session_key(rt: Runtime) -> bytes:
+    """The key sealing session cookies and sign-in tokens, derived from the master key."""
     return rt.box.derive_key(sessions.PURPOSE)
 
 
@@ -124,6 +131,7 @@ def signed_in(request: Request) -> Ctx:
 
 
 async def read_form(request: Request) -> dict[str, str]:
+    """The url-encoded form as a dict; refuses other types, oversized bodies, control characters."""
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         raise FormRefused("expected a form")
     body = bytearray()
@@ -150,6 +158,7 @@ async def posted(request: Request) -> Ctx:
 
 
 def redirect(path: str) -> RedirectResponse:
+    """A 303 redirect to a console path (POST -> GET)."""
     return RedirectResponse(PREFIX + path, status_code=303)
 
 
@@ -160,6 +169,7 @@ class ConsoleRoute(APIRoute):
     """Console routes answer with pages, not the API's JSON envelope, when something is off."""
 
     def get_route_handler(self) -> Handler:
+        """The route's handler, turning sign-in, refused and not-found errors into console pages."""
         original = super().get_route_handler()
 
         async def handler(request: Request) -> Response:

@@ -119,6 +119,7 @@ class RowError:
 
 
 def show_plain(text: str) -> str:
+    """Cell text fit for a message: refused characters shown as U+FFFD, cut at SHOW_CHARS."""
     # A message never carries a control character of the cell (PostgreSQL cannot store a NUL).
     text = visible(text)
     return text if len(text) <= SHOW_CHARS else text[:SHOW_CHARS] + "…"
@@ -136,10 +137,12 @@ def control_chars(row: int, column: str, text: str, index: int) -> RowError:
 
 
 def show(text: str) -> str:
+    """Cell text fit for a message (see ``show_plain``), in double quotes."""
     return '"' + show_plain(text) + '"'
 
 
 def json_text(value: Any) -> str:
+    """A cell value as it reads in JSON (strings as they are), for messages."""
     if isinstance(value, str):  # also a JSON number literal kept as text
         return str(value)
     if isinstance(value, bool | int | float | list | dict):
@@ -150,6 +153,7 @@ def json_text(value: Any) -> str:
 def too_long(
     row: int, column: str, name: str, text: str, limit: int, rule: str | None = None
 ) -> RowError:
+    """The error for a text over its length limit, naming its length and the limit."""
     return RowError(
         row,
         column,
@@ -160,6 +164,7 @@ def too_long(
 
 
 def lost_digits(row: int, column: str, shown: str) -> RowError:
+    """The error for a number cell that lost digits (or has a fraction) where digits were meant."""
     if "." in shown and "e" not in shown.lower():
         problem = "is a number with a fraction, not a number that kept its digits"
     else:
@@ -177,6 +182,7 @@ def lost_digits(row: int, column: str, shown: str) -> RowError:
 
 
 def wrong_cell(row: int, column: str, value: Cell, expected: str) -> RowError:
+    """The error for a typed cell (date, number, TRUE/FALSE) where ``expected`` was needed."""
     kind = {
         bool: "a TRUE/FALSE cell",
         datetime: "a date cell",

@@ -52,14 +52,17 @@ class UsedRange:
 
     @property
     def rows(self) -> int:
+        """How many rows the used range spans from row 1."""
         return self.last_row + 1
 
     @property
     def columns(self) -> int:
+        """How many columns the used range spans from column A."""
         return self.last_column + 1
 
     @property
     def cells(self) -> int:
+        """How many cells the used range would build (rows x columns)."""
         return self.rows * self.columns
 
     def fits(self, limits: Limits) -> bool:
@@ -188,6 +191,7 @@ class _Scan:
         self.last_column = -1
 
     def feed(self, data: bytes) -> None:
+        """Scan the next piece of sheet XML, taking the fast paths when it holds whole rows."""
         if not data:
             return
         whole_rows = not self.mid_row and data.endswith(b"</row>")

@@ -50,6 +50,7 @@ class ValidatedEntries:
 
 
 def import_blocklist_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
+    """Read, validate and store a blocklist file; TaskFailed if unreadable, misheaded or crashed."""
     settings = rt.settings
     try:
         # Read in a capped child process (reader_process); validated here as the rows arrive.

@@ -43,6 +43,7 @@ SESSION_ID, CALLED_KEY, STATUS = 1, 2, 9
 
 
 def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
+    """Import a call-data file: all accepted rows or none; TaskFailed when it cannot."""
     if context.campaign_pk is None:
         raise TaskFailed("a call-data import task must belong to a campaign")
     with rt.db.transaction() as session:

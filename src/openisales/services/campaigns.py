@@ -67,6 +67,7 @@ def visible_status(campaign: Campaign, now: datetime) -> int:
 
 
 def parse_utc(field: str, text: str) -> datetime:
+    """The UTC moment of yyyy-MM-dd HH:mm:ss text; WrongType if malformed, WrongValue if unreal."""
     if not TIME_TEXT.fullmatch(text):
         raise WrongType(f"{field}: must be yyyy-MM-dd HH:mm:ss (UTC), got {text!r}")
     try:
@@ -76,10 +77,12 @@ def parse_utc(field: str, text: str) -> datetime:
 
 
 def format_utc(moment: datetime) -> str:
+    """A moment as the API's yyyy-MM-dd HH:mm:ss UTC text."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def get(session: Session, vdn_id: int, campaign_id: int) -> Campaign:
+    """The tenant's campaign; raises CampaignNotFound when it has none with this id."""
     campaign = campaign_rows.get(session, vdn_id, campaign_id)
     if campaign is None:
         raise CampaignNotFound(campaign_id)
@@ -87,6 +90,7 @@ def get(session: Session, vdn_id: int, campaign_id: int) -> Campaign:
 
 
 def create(session: Session, vdn_id: int, data: CampaignInput, now: datetime) -> Campaign:
+    """Add a campaign under the next id; refuses a past begin day, broken rules, a taken name."""
     assert data.name and data.begin and data.end and data.device_type is not None
     begin, end = parse_utc("strBeginTime", data.begin), parse_utc("strEndTime", data.end)
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -122,6 +126,7 @@ def create(session: Session, vdn_id: int, data: CampaignInput, now: datetime) ->
 def modify(
     session: Session, vdn_id: int, campaign_id: int, data: CampaignInput, now: datetime
 ) -> Campaign:
+    """Apply the given fields; refuses a completed campaign, a new deviceType, a taken name."""
     campaign = get(session, vdn_id, campaign_id)
     if visible_status(campaign, now) == CampaignStatus.COMPLETED:
         raise StateError(f"campaign {campaign_id} is completed and cannot be modified")
@@ -153,6 +158,7 @@ def modify(
 
 
 def delete(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> None:
+    """Remove a campaign; refuses a started one (pause it first)."""
     campaign = get(session, vdn_id, campaign_id)
     if visible_status(campaign, now) == CampaignStatus.STARTED:
         raise StateError(f"campaign {campaign_id} is started; pause it before deleting it")
@@ -160,12 +166,14 @@ def delete(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> No
 
 
 def pause(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> Campaign:
+    """Move a started campaign to paused; StateError from any other status."""
     return _transition(
         session, vdn_id, campaign_id, now, CampaignStatus.STARTED, CampaignStatus.PAUSED
     )
 
 
 def resume(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> Campaign:
+    """Move a paused campaign back to started; StateError from any other status."""
     return _transition(
         session, vdn_id, campaign_id, now, CampaignStatus.PAUSED, CampaignStatus.STARTED
     )
@@ -182,6 +190,7 @@ def page(
     rows_per_page: int,
     now: datetime,
 ) -> tuple[list[Campaign], int]:
+    """One page of the tenant's campaigns matching the filters, with the total."""
     return campaign_rows.page(
         session,
         vdn_id,

@@ -16,6 +16,7 @@ from openisales.storage.side import open_side_store
 
 
 def utc_now() -> datetime:
+    """The current moment in UTC (the default clock)."""
     return datetime.now(UTC)
 
 
@@ -37,6 +38,7 @@ class Runtime:
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
+        """Build the runtime: data directory, master key, database, side store and replay guard."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         key = load_or_create_master_key(settings.data_dir, settings.master_key)
         db = Database(settings.sqlalchemy_url)
@@ -51,6 +53,7 @@ class Runtime:
         )
 
     def close(self) -> None:
+        """Dispose the database engines (the side store's too when it is separate)."""
         if self.side is not self.db:
             self.side.dispose()
         self.db.dispose()

@@ -17,6 +17,7 @@ from openisales.storage.models import ConsoleSession, SignInFailures
 def add_session(
     session: Session, id_hash: str, vdn_id: int, access_key: str, now: datetime, expires: datetime
 ) -> None:
+    """Store a console session under the hash of its id."""
     session.add(
         ConsoleSession(
             id_hash=id_hash,
@@ -35,10 +36,12 @@ def live_session(session: Session, id_hash: str, now: datetime) -> ConsoleSessio
 
 
 def delete_session(session: Session, id_hash: str) -> None:
+    """Remove the console session with this id hash, if any."""
     session.execute(delete(ConsoleSession).where(ConsoleSession.id_hash == id_hash))
 
 
 def delete_expired_sessions(session: Session, now: datetime) -> None:
+    """Remove every console session whose expiry has passed."""
     session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= now))
 
 

@@ -29,6 +29,7 @@ class ReplayGuard:
         return True
 
     def forget_expired(self, now: datetime) -> int:
+        """Drop the remembered signatures that have expired; returns how many."""
         with self._db.transaction() as session:
             result = session.execute(delete(SeenSignature).where(SeenSignature.expires_at < now))
             return int(getattr(result, "rowcount", 0) or 0)

@@ -23,6 +23,7 @@ HOUSEKEEPING_EVERY_SECONDS = 60.0
 
 
 def new_worker_id() -> str:
+    """A worker id unique across hosts and restarts: host, pid and a random suffix."""
     return f"{socket.gethostname()[:30]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 

@@ -37,6 +37,7 @@ def page(
     offset: int,
     limit: int,
 ) -> tuple[list[CallData], int]:
+    """One page of a campaign's records and the total; CampaignNotFound if not the tenant's."""
     campaign = campaigns.get(session, vdn_id, campaign_id)
     return record_rows.page_records(
         session,
@@ -76,6 +77,7 @@ def to_dict(record: CallData) -> dict[str, Any]:
 
 
 def to_list_item(record: CallData) -> dict[str, Any]:
+    """The list shape of one record: dataId, sessionId, calledNos, status, task and row."""
     return {
         "dataId": record.data_id,
         "sessionId": record.session_id,
@@ -87,6 +89,7 @@ def to_list_item(record: CallData) -> dict[str, Any]:
 
 
 def called_nos(record: CallData) -> list[dict[str, Any]]:
+    """The record's numbers as the API's calledNos list (type empty when unset)."""
     numbers: list[dict[str, Any]] = json.loads(record.called)
     return [
         {
