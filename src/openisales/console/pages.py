@@ -29,7 +29,6 @@ from openisales.errors import (
 from openisales.services import campaigns, failure_reports, file_servers, imports, schedules
 from openisales.services.campaigns import CampaignInput
 from openisales.services.imports import STATUS_TEXT, ImportRequest
-from openisales.storage import schedules as schedule_rows
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -131,8 +130,8 @@ def _campaign_page(ctx: Ctx, campaign_id: int, status: int = 200, **extra: Any) 
         tasks, total = imports.page(db, ctx.vdn, campaign_id, 0, 100, None)
         live = ctx.rt.live_progress
         task_rows = [imports.to_dict(t, live.get(t.task_id)) for t in tasks]
-        plans, _ = schedule_rows.page(
-            db, vdn_id=ctx.vdn, kind="calldata", campaign_pk=campaign.pk, offset=0, limit=100
+        plans, _ = schedules.page(
+            db, ctx.vdn, kind="calldata", campaign_pk=campaign.pk, offset=0, limit=100
         )
         zone = schedules.zone_of(db, ctx.vdn)
         plan_rows = [schedules.to_dict(p, zone) for p in plans]

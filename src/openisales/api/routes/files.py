@@ -14,21 +14,9 @@ from openisales.api.schemas import AddServerRequest, PageRequest, UpdateServerRe
 from openisales.services import file_servers
 from openisales.services.file_servers import ServerSpec
 from openisales.services.runtime import Runtime
-from openisales.storage.models import FileServer
 
 router = APIRouter(prefix=V1 + "/file", tags=["file servers"])
 ServerId = Annotated[str, Path(max_length=32)]
-
-
-def _public(server: FileServer) -> dict[str, Any]:
-    # The password is never returned, in any form.
-    return {
-        "serverId": server.server_id,
-        "ip": server.ip,
-        "port": str(server.port),
-        "filePath": server.file_path,
-        "userName": server.user_name,
-    }
 
 
 def _spec(body: AddServerRequest | UpdateServerRequest) -> ServerSpec:
@@ -62,7 +50,7 @@ def query_server(
     """A page of the tenant's file servers (never their passwords) with the total."""
     with rt.db.read() as session:
         servers, total = file_servers.page(session, vdn, body.offset, body.limit)
-        return ok(server=[_public(s) for s in servers], total=total)
+        return ok(server=[file_servers.to_dict(s) for s in servers], total=total)
 
 
 @router.post("/{serverId}/updateServer")

@@ -12,7 +12,6 @@ from openisales.api.path_ids import CampaignId, VdnId
 from openisales.api.routes import V1
 from openisales.services import campaigns, schedules
 from openisales.services.runtime import Runtime
-from openisales.storage import schedules as schedule_rows
 
 router = APIRouter(prefix=V1, tags=["import schedules"])
 Offset = Annotated[int, Query(ge=0, le=10**9)]  # the databases take no larger offset
@@ -26,8 +25,8 @@ def _page(
         campaign_pk = (
             campaigns.get(session, vdn, campaign_id).pk if campaign_id is not None else None
         )
-        rows, total = schedule_rows.page(
-            session, vdn_id=vdn, kind=kind, campaign_pk=campaign_pk, offset=offset, limit=limit
+        rows, total = schedules.page(
+            session, vdn, kind=kind, campaign_pk=campaign_pk, offset=offset, limit=limit
         )
         zone = schedules.zone_of(session, vdn)
         return ok(result=[schedules.to_dict(row, zone) for row in rows], count=total)
