@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.path_ids import VdnId
+from openisales.api.params import ObjectId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import AddServerRequest, PageRequest, UpdateServerRequest
 from openisales.services import file_servers
@@ -16,7 +16,6 @@ from openisales.services.file_servers import ServerSpec
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1 + "/file", tags=["file servers"])
-ServerId = Annotated[str, Path(max_length=32)]
 
 
 def _spec(body: AddServerRequest | UpdateServerRequest) -> ServerSpec:
@@ -56,7 +55,7 @@ def query_server(
 @router.post("/{serverId}/updateServer")
 def update_server(
     vdnId: VdnId,
-    serverId: ServerId,
+    serverId: ObjectId,
     body: UpdateServerRequest,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
@@ -73,7 +72,7 @@ def update_server(
 @router.post("/{serverId}/deleteServer")
 def delete_server(
     vdnId: VdnId,
-    serverId: ServerId,
+    serverId: ObjectId,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:

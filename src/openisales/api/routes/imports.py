@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.path_ids import CampaignId, VdnId
+from openisales.api.params import CampaignId, ObjectId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
 from openisales.services import failure_reports, imports
@@ -58,7 +58,7 @@ def query_data_import_task(
 @router.get("/importTasks/{importTaskId}/failures", response_class=StreamingResponse)
 def download_failures(
     vdnId: VdnId,
-    importTaskId: Annotated[str, Path(max_length=32)],
+    importTaskId: ObjectId,
     format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx",
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.path_ids import CampaignId, VdnId
+from openisales.api.params import CampaignId, LimitQuery, ObjectId, OffsetQuery, VdnId
 from openisales.api.routes import V1
 from openisales.services import campaigns, schedules
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1, tags=["import schedules"])
-Offset = Annotated[int, Query(ge=0, le=10**9)]  # the databases take no larger offset
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 def _page(
@@ -36,8 +34,8 @@ def _page(
 def list_campaign_schedules(
     vdnId: VdnId,
     campaignId: CampaignId,
-    offset: Offset = 0,
-    limit: Limit = 100,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = 100,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
@@ -48,8 +46,8 @@ def list_campaign_schedules(
 @router.get("/blackfile/schedules")
 def list_blocklist_schedules(
     vdnId: VdnId,
-    offset: Offset = 0,
-    limit: Limit = 100,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = 100,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
@@ -60,7 +58,7 @@ def list_blocklist_schedules(
 @router.post("/importSchedules/{scheduleId}/cancel")
 def cancel_schedule(
     vdnId: VdnId,
-    scheduleId: Annotated[str, Path(max_length=32)],
+    scheduleId: ObjectId,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
