@@ -13,6 +13,7 @@ from openisales.console import session as sessions
 from openisales.services import campaigns
 from openisales.services.campaigns import CampaignInput
 from openisales.services.tenants import Credentials
+from openisales.storage.models import ImportFailure, ImportTask
 from tests.conftest import Api, Clock
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -215,3 +216,56 @@ def test_forms_create_a_campaign_and_report_errors(api: Api, http: TestClient) -
 
 def test_session_lifetime_is_bounded() -> None:
     assert timedelta(hours=12) >= sessions.LIFETIME
+
+
+def _task_with_failures(api: Api, campaign_id: int) -> str:
+    """An ended import task of the campaign with two rejected rows, one a formula."""
+    now = api.rt.clock()
+    with api.rt.db.transaction() as db:
+        campaign = campaigns.get(db, api.creds.vdn_id, campaign_id)
+        db.add(
+            ImportTask(
+                task_id="t1",
+                vdn_id=api.creds.vdn_id,
+                campaign_pk=campaign.pk,
+                server_id="1",
+                file_name="a.csv",
+                status=3,
+                not_before=now,
+                created_at=now,
+                source_header=["calledNo", "name"],
+            )
+        )
+        db.flush()
+        for seq, cells in enumerate((["12x", "Ann"], ["=1+1", "Bob"])):
+            db.add(
+                ImportFailure(
+                    task_id="t1",
+                    seq=seq,
+                    row_number=seq + 2,
+                    column_name="calledNo",
+                    code="1",
+                    rule="digits",
+                    message="not a number",
+                    cells=cells,
+                )
+            )
+    return "t1"
+
+
+def test_console_and_api_serve_the_same_failure_report(api: Api, http: TestClient) -> None:
+    campaign_id = _campaign(api, api.creds.vdn_id, "reports")
+    task_id = _task_with_failures(api, campaign_id)
+    _sign_in(http, api.creds)
+    for fmt in ("csv", "xlsx"):
+        page = http.get(f"/console/campaigns/{campaign_id}/tasks/{task_id}/failures.{fmt}")
+        assert page.status_code == 200
+        assert f'filename="import-{task_id}-failures.{fmt}"' in page.headers["content-disposition"]
+        api_answer = api.client().failures_response(task_id, fmt)
+        assert api_answer.headers["content-type"] == page.headers["content-type"]
+        assert api_answer.headers["content-disposition"] == page.headers["content-disposition"]
+        if fmt == "csv":
+            assert page.content == api_answer.content
+            assert "'=1+1" in page.content.decode("utf-8-sig")
+        else:
+            assert page.content[:2] == api_answer.content[:2] == b"PK"

@@ -15,7 +15,7 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openisales.api.envelope import failure
-from openisales.api.path_ids import vdn_in_path
+from openisales.api.params import vdn_in_path
 from openisales.errors import (
     BodyTooLarge,
     ForbiddenError,
@@ -141,7 +141,7 @@ def _check_tenant(path: str, vdn_id: int) -> None:
     match = VDN_IN_PATH.match(path)
     if match is None:
         return
-    asked = vdn_in_path(match.group(1))  # the routes' own rule (api.path_ids)
+    asked = vdn_in_path(match.group(1))  # the routes' own rule (api.params)
     if asked != vdn_id:
         raise ForbiddenError(f"this access key belongs to VDN {vdn_id}, not to VDN {asked}")
 

@@ -23,8 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openisales import logs, metrics
 from openisales.api.deps import runtime
+from openisales.services import imports
 from openisales.services.runtime import Runtime
-from openisales.storage import import_tasks as task_rows
 
 ISALES_PREFIX = "/rest/isales/"
 REQUEST_ID_HEADER = b"x-request-id"
@@ -39,7 +39,7 @@ router = APIRouter(tags=["system"])
 def prometheus_metrics(rt: Runtime = Depends(runtime)) -> Response:
     """This process's metrics in the Prometheus text format (see :mod:`openisales.metrics`)."""
     with rt.db.read() as session:
-        depth = task_rows.count_unfinished(session)
+        depth = imports.queue_depth(session)
     return Response(metrics.render(depth), media_type=metrics.CONTENT_TYPE_LATEST)
 
 

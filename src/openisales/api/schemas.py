@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from openisales.api.params import LIMIT_MAX, OFFSET_MAX
 from openisales.api.validators import (
     DIALLABLE,
     fail,
@@ -53,8 +54,8 @@ FileName = Annotated[str, BeforeValidator(text_rule(max_len=255, min_len=1))]
 OptFilePath = Annotated[str | None, BeforeValidator(text_rule(max_len=1024))]
 Hour = Annotated[int | None, BeforeValidator(int_rule(minimum=0, maximum=23))]
 Minute = Annotated[int | None, BeforeValidator(int_rule(minimum=0, maximum=59))]
-Offset = Annotated[int, BeforeValidator(int_rule(minimum=0, maximum=10**9))]
-Limit = Annotated[int, BeforeValidator(int_rule(minimum=1, maximum=100))]
+Offset = Annotated[int, BeforeValidator(int_rule(minimum=0, maximum=OFFSET_MAX))]
+Limit = Annotated[int, BeforeValidator(int_rule(minimum=1, maximum=LIMIT_MAX))]
 CampaignName = Annotated[str, BeforeValidator(text_rule(max_len=100, min_len=1))]
 Description = Annotated[
     str | None, BeforeValidator(text_rule(max_len=200, forbidden=DESCRIPTION_FORBIDDEN))

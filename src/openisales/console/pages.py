@@ -6,9 +6,7 @@ the URL or the form, and every use case below is called with it.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from typing import Annotated, Any, BinaryIO, Literal, cast
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
@@ -28,19 +26,13 @@ from openisales.errors import (
     ISalesError,
     ParameterError,
 )
-from openisales.exports import write_failure_report
-from openisales.services import campaigns, file_servers, imports, schedules
+from openisales.services import campaigns, failure_reports, file_servers, imports, schedules
 from openisales.services.campaigns import CampaignInput
 from openisales.services.imports import STATUS_TEXT, ImportRequest
-from openisales.storage import schedules as schedule_rows
 
 router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
 CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 TaskId = Annotated[str, Path(max_length=32)]
-REPORT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 UNFINISHED = (0, 1)
 
 
@@ -138,8 +130,8 @@ def _campaign_page(ctx: Ctx, campaign_id: int, status: int = 200, **extra: Any) 
         tasks, total = imports.page(db, ctx.vdn, campaign_id, 0, 100, None)
         live = ctx.rt.live_progress
         task_rows = [imports.to_dict(t, live.get(t.task_id)) for t in tasks]
-        plans, _ = schedule_rows.page(
-            db, vdn_id=ctx.vdn, kind="calldata", campaign_pk=campaign.pk, offset=0, limit=100
+        plans, _ = schedules.page(
+            db, ctx.vdn, kind="calldata", campaign_pk=campaign.pk, offset=0, limit=100
         )
         zone = schedules.zone_of(db, ctx.vdn)
         plan_rows = [schedules.to_dict(p, zone) for p in plans]
@@ -245,32 +237,11 @@ def task_failures(
     fmt: Literal["xlsx", "csv"],
     ctx: Ctx = Depends(signed_in),
 ) -> StreamingResponse:
-    spool = _spool(ctx)
     with ctx.rt.db.read() as db:
         _, task = _task_of(ctx, db, campaign_id, task_id)
-        rows = (
-            (f.row_number, f.column_name, f.code, f.rule, f.message, f.cells)
-            for f in imports.failures(db, task)
-        )
-        write_failure_report(cast(BinaryIO, spool), fmt, task.source_header or [], rows)
-    spool.seek(0)
+        report = failure_reports.build(db, task, fmt, ctx.rt.settings.data_dir)
     return StreamingResponse(
-        _chunks(spool),
-        media_type=REPORT_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="import-{task_id}-failures.{fmt}"'},
+        report.chunks,
+        media_type=report.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
     )
-
-
-def _spool(ctx: Ctx) -> Any:
-    size, where = 8 * 1024 * 1024, str(ctx.rt.settings.data_dir)
-    return tempfile.SpooledTemporaryFile(
-        max_size=size, dir=where
-    )  # closed by _chunks once streamed
-
-
-def _chunks(spool: Any) -> Iterator[bytes]:
-    try:
-        while chunk := spool.read(256 * 1024):
-            yield chunk
-    finally:
-        spool.close()

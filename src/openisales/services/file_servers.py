@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -80,6 +81,17 @@ def add(
 def page(session: Session, vdn_id: int, offset: int, limit: int) -> tuple[list[FileServer], int]:
     """A page of the tenant's servers, oldest first, and how many there are in all."""
     return server_rows.page(session, vdn_id, offset, limit)
+
+
+def to_dict(server: FileServer) -> dict[str, Any]:
+    """A file server as queryServer returns it; the password is never returned, in any form."""
+    return {
+        "serverId": server.server_id,
+        "ip": server.ip,
+        "port": str(server.port),
+        "filePath": server.file_path,
+        "userName": server.user_name,
+    }
 
 
 def get(session: Session, vdn_id: int, server_id: str) -> FileServer:

@@ -142,6 +142,11 @@ def failures(session: Session, task: ImportTask) -> Iterator[ImportFailure]:
     return task_rows.iter_failures(session, task.task_id)
 
 
+def queue_depth(session: Session) -> dict[int, int]:
+    """How many import tasks of every tenant are queued (0) and running (1)."""
+    return task_rows.count_unfinished(session)
+
+
 def _time_text(moment: datetime | None) -> str:
     # The documented form: 2022-03-11T07:27:09.000+00:00
     if moment is None:

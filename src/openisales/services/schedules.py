@@ -42,6 +42,15 @@ def zone_of(session: Session, vdn_id: int) -> str:
     return tenant.time_zone if tenant else "UTC"
 
 
+def page(
+    session: Session, vdn_id: int, *, kind: str, campaign_pk: int | None, offset: int, limit: int
+) -> tuple[list[ImportSchedule], int]:
+    """A page of the tenant's schedules of one kind (one campaign's if given), newest first."""
+    return schedule_rows.page(
+        session, vdn_id=vdn_id, kind=kind, campaign_pk=campaign_pk, offset=offset, limit=limit
+    )
+
+
 def create(
     session: Session, first_task: ImportTask, hour: int, minute: int, now: datetime
 ) -> ImportSchedule:

@@ -13,7 +13,7 @@ from openisales.api.blocklist_schemas import (
 )
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.path_ids import VdnId
+from openisales.api.params import VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
 from openisales.services import blocklist, imports

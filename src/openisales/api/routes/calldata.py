@@ -17,7 +17,7 @@ from openisales.api.calldata_schemas import (
 )
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.path_ids import CampaignId, VdnId
+from openisales.api.params import CampaignId, LimitQuery, OffsetQuery, VdnId
 from openisales.api.routes import V1
 from openisales.services import calldata
 from openisales.services.calldata import Added, DeleteRequest
@@ -117,8 +117,8 @@ def list_records(
     campaignId: CampaignId,
     importTaskId: Annotated[str | None, Query(max_length=32)] = None,
     status: Annotated[int | None, Query(ge=0, le=1)] = None,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = 100,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.path_ids import CampaignId, VdnId
+from openisales.api.params import CampaignId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import CampaignFields, CreateCampaignRequest
 from openisales.services import campaigns

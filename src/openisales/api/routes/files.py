@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.path_ids import VdnId
+from openisales.api.params import ObjectId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import AddServerRequest, PageRequest, UpdateServerRequest
 from openisales.services import file_servers
 from openisales.services.file_servers import ServerSpec
 from openisales.services.runtime import Runtime
-from openisales.storage.models import FileServer
 
 router = APIRouter(prefix=V1 + "/file", tags=["file servers"])
-ServerId = Annotated[str, Path(max_length=32)]
-
-
-def _public(server: FileServer) -> dict[str, Any]:
-    # The password is never returned, in any form.
-    return {
-        "serverId": server.server_id,
-        "ip": server.ip,
-        "port": str(server.port),
-        "filePath": server.file_path,
-        "userName": server.user_name,
-    }
 
 
 def _spec(body: AddServerRequest | UpdateServerRequest) -> ServerSpec:
@@ -62,13 +49,13 @@ def query_server(
     """A page of the tenant's file servers (never their passwords) with the total."""
     with rt.db.read() as session:
         servers, total = file_servers.page(session, vdn, body.offset, body.limit)
-        return ok(server=[_public(s) for s in servers], total=total)
+        return ok(server=[file_servers.to_dict(s) for s in servers], total=total)
 
 
 @router.post("/{serverId}/updateServer")
 def update_server(
     vdnId: VdnId,
-    serverId: ServerId,
+    serverId: ObjectId,
     body: UpdateServerRequest,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
@@ -85,7 +72,7 @@ def update_server(
 @router.post("/{serverId}/deleteServer")
 def delete_server(
     vdnId: VdnId,
-    serverId: ServerId,
+    serverId: ObjectId,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from typing import Annotated, Any, BinaryIO, Literal, cast
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.path_ids import CampaignId, VdnId
+from openisales.api.params import CampaignId, ObjectId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
-from openisales.exports import write_failure_report
-from openisales.services import imports
+from openisales.services import failure_reports, imports
 from openisales.services.imports import ImportRequest
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1 + "/calldatafile", tags=["call data import"])
 # The seed's own answer text, kept word for word for clients that compare it.
 ACCEPTED = "Exporting data... View details in Import Result."
-MEDIA_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 
 
 @router.post("/uploadFileServer/{campaignId}")
@@ -65,32 +58,17 @@ def query_data_import_task(
 @router.get("/importTasks/{importTaskId}/failures", response_class=StreamingResponse)
 def download_failures(
     vdnId: VdnId,
-    importTaskId: Annotated[str, Path(max_length=32)],
+    importTaskId: ObjectId,
     format: Annotated[Literal["xlsx", "csv"], Query()] = "xlsx",
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> StreamingResponse:
     """Every rejected row of the task: row number, column, code, message, then its original cells."""
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, dir=str(rt.settings.data_dir))  # noqa: SIM115 - closed by _chunks once streamed
     with rt.db.read() as session:
         task = imports.get_task(session, vdn, importTaskId)
-        rows = (
-            (f.row_number, f.column_name, f.code, f.rule, f.message, f.cells)
-            for f in imports.failures(session, task)
-        )
-        write_failure_report(cast(BinaryIO, spool), format, task.source_header or [], rows)
-    spool.seek(0)
-    filename = f"import-{importTaskId}-failures.{format}"
+        report = failure_reports.build(session, task, format, rt.settings.data_dir)
     return StreamingResponse(
-        _chunks(spool),
-        media_type=MEDIA_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        report.chunks,
+        media_type=report.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
     )
-
-
-def _chunks(spool: Any) -> Iterator[bytes]:
-    try:
-        while chunk := spool.read(256 * 1024):
-            yield chunk
-    finally:
-        spool.close()

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.path_ids import CampaignId, VdnId
+from openisales.api.params import CampaignId, LimitQuery, ObjectId, OffsetQuery, VdnId
 from openisales.api.routes import V1
 from openisales.services import campaigns, schedules
 from openisales.services.runtime import Runtime
-from openisales.storage import schedules as schedule_rows
 
 router = APIRouter(prefix=V1, tags=["import schedules"])
-Offset = Annotated[int, Query(ge=0, le=10**9)]  # the databases take no larger offset
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 def _page(
@@ -26,8 +23,8 @@ def _page(
         campaign_pk = (
             campaigns.get(session, vdn, campaign_id).pk if campaign_id is not None else None
         )
-        rows, total = schedule_rows.page(
-            session, vdn_id=vdn, kind=kind, campaign_pk=campaign_pk, offset=offset, limit=limit
+        rows, total = schedules.page(
+            session, vdn, kind=kind, campaign_pk=campaign_pk, offset=offset, limit=limit
         )
         zone = schedules.zone_of(session, vdn)
         return ok(result=[schedules.to_dict(row, zone) for row in rows], count=total)
@@ -37,8 +34,8 @@ def _page(
 def list_campaign_schedules(
     vdnId: VdnId,
     campaignId: CampaignId,
-    offset: Offset = 0,
-    limit: Limit = 100,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = 100,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
@@ -49,8 +46,8 @@ def list_campaign_schedules(
 @router.get("/blackfile/schedules")
 def list_blocklist_schedules(
     vdnId: VdnId,
-    offset: Offset = 0,
-    limit: Limit = 100,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = 100,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
@@ -61,7 +58,7 @@ def list_blocklist_schedules(
 @router.post("/importSchedules/{scheduleId}/cancel")
 def cancel_schedule(
     vdnId: VdnId,
-    scheduleId: Annotated[str, Path(max_length=32)],
+    scheduleId: ObjectId,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:

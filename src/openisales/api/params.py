@@ -1,4 +1,6 @@
-"""The numeric ids of a request path (vdnId, campaignId): one rule for the gate and the routes.
+"""The path and query parameter types of the routes, each declared once.
+
+The numeric ids of a request path (vdnId, campaignId) have one rule for the gate and the routes.
 
 An id is 1 to 10 ASCII digits. ``str.isdigit`` alone is not the rule: it is true for ``²`` and
 other Unicode digits that ``int`` refuses, and ``int`` refuses more than 4,300 digits; pydantic's
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import BeforeValidator
 
 from openisales.api.validators import fail
@@ -18,6 +20,10 @@ from openisales.errors import ResultCode, WrongType
 MAX_ID_DIGITS = 10
 VDN_MAX = 9999
 CAMPAIGN_MAX = 2**31 - 1
+# The bounds of a page, for query parameters here and request bodies (api/schemas.py) alike.
+OFFSET_MAX = 10**9  # the databases take no larger offset
+LIMIT_MAX = 100
+OBJECT_ID_MAX = 32  # the ids openisales makes (tasks, schedules, file servers)
 _RULE = f"a whole number of at most {MAX_ID_DIGITS} ASCII digits"
 
 
@@ -39,6 +45,9 @@ def _path_id(value: Any) -> Any:
 
 VdnId = Annotated[int, BeforeValidator(_path_id), Path(ge=1, le=VDN_MAX)]
 CampaignId = Annotated[int, BeforeValidator(_path_id), Path(ge=1, le=CAMPAIGN_MAX)]
+ObjectId = Annotated[str, Path(max_length=OBJECT_ID_MAX)]
+OffsetQuery = Annotated[int, Query(ge=0, le=OFFSET_MAX)]
+LimitQuery = Annotated[int, Query(ge=1, le=LIMIT_MAX)]
 
 
 def vdn_in_path(text: str) -> int:

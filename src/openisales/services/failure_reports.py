@@ -1,0 +1,59 @@
+"""The failed-rows report of an import task, ready to stream: one use case for API and console."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO, Literal, cast
+
+from sqlalchemy.orm import Session
+
+from openisales.exports import write_failure_report
+from openisales.services import imports
+from openisales.storage.models import ImportTask
+
+ReportFormat = Literal["xlsx", "csv"]
+MEDIA_TYPES: dict[str, str] = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+# A report up to this size stays in memory; a larger one goes to a file under the data dir.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True)
+class FailureReport:
+    chunks: Iterator[bytes]
+    filename: str
+    media_type: str
+
+
+def build(session: Session, task: ImportTask, fmt: ReportFormat, spool_dir: Path) -> FailureReport:
+    """Write the task's rejected rows as ``fmt`` into a spool; answer its bytes, name and type.
+
+    The report is written in full while ``session`` is open, so the stream outlives it.
+    """
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=str(spool_dir))  # noqa: SIM115 - closed by _chunks once streamed
+    try:
+        rows = (
+            (f.row_number, f.column_name, f.code, f.rule, f.message, f.cells)
+            for f in imports.failures(session, task)
+        )
+        write_failure_report(cast(BinaryIO, spool), fmt, task.source_header or [], rows)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    filename = f"import-{task.task_id}-failures.{fmt}"
+    return FailureReport(_chunks(spool), filename, MEDIA_TYPES[fmt])
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := spool.read(CHUNK):
+            yield chunk
+    finally:
+        spool.close()
