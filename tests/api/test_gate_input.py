@@ -48,6 +48,15 @@ def test_campaign_id_follows_the_same_rule(api: Api, campaign: str) -> None:
     assert "campaignId" in body["resultDesc"] and len(body["resultDesc"]) < 200, body
 
 
+@pytest.mark.parametrize("campaign", NOT_AN_ID)
+def test_the_dialer_interface_parses_campaign_ids_by_the_same_rule(api: Api, campaign: str) -> None:
+    path = f"{BASE}/dialer/{campaign}/lease"
+    body = b'{"dialerId": "d1", "limit": 1, "leaseSeconds": 60}'
+    request = signed(api.http, api.creds, "POST", path, body=body)
+    answer = assert_failure(api.http.send(request), 200, "02000006")
+    assert "campaignId" in answer["resultDesc"], answer
+
+
 def test_a_well_formed_campaign_id_out_of_range_is_a_value_error(api: Api) -> None:
     request = signed(api.http, api.creds, "PUT", f"{BASE}/0/pause", content_type=None)
     assert_failure(api.http.send(request), 200, "02000007")

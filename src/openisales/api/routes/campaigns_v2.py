@@ -5,13 +5,14 @@ The other campaign interfaces (details, list, delete, pause, resume) are V1 only
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from openisales.api.campaign_v2_schemas import CampaignV2Fields, CreateCampaignV2Request
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
+from openisales.api.params import CampaignId, VdnId
 from openisales.api.routes.campaigns import INTERPRETED
 from openisales.services import campaigns, campaigns_v2
 from openisales.services.campaigns import CampaignInput
@@ -19,8 +20,6 @@ from openisales.services.runtime import Runtime
 
 V2 = "/rest/isales/v2/openapi/campaigns/{vdnId}"
 router = APIRouter(prefix=V2, tags=["campaigns"])
-VdnId = Annotated[int, Path(ge=1, le=9999)]
-CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 # V2's callerNo list is kept with the other fields as given (the details return it).
 INTERPRETED_V2 = INTERPRETED - {"callerNo"}
 

@@ -7,21 +7,20 @@ result's own code in ``returnObject.results``. Both are signed like every other 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.dispatch_schemas import LeaseBody, ResultsBody
 from openisales.api.envelope import ok
+from openisales.api.params import CampaignId, VdnId
 from openisales.api.routes import V1
 from openisales.services import dispatch, dispatch_results
 from openisales.services.dispatch import LeaseRequest
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1 + "/dialer/{campaignId}", tags=["dialer"])
-VdnId = Annotated[int, Path(ge=1, le=9999)]
-CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.post("/lease")
