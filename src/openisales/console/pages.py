@@ -38,11 +38,13 @@ UNFINISHED = (0, 1)
 
 @router.get("/static/console.css")
 def stylesheet() -> FileResponse:
+    """The console's one stylesheet, served locally (no CDN)."""
     return FileResponse(HERE / "static" / "console.css", media_type="text/css")
 
 
 @router.get("")
 def home() -> Response:
+    """Send the console's root to the campaign list."""
     return redirect("/campaigns")
 
 
@@ -75,11 +77,13 @@ def _campaigns_page(ctx: Ctx, status: int = 200, **extra: Any) -> HTMLResponse:
 
 @router.get("/campaigns", response_class=HTMLResponse)
 def campaign_list(ctx: Ctx = Depends(signed_in)) -> HTMLResponse:
+    """The tenant's campaigns, with the form to create one."""
     return _campaigns_page(ctx)
 
 
 @router.post("/campaigns")
 def campaign_create(ctx: Ctx = Depends(posted)) -> Response:
+    """Create a campaign from the form; the form again with the reason when refused."""
     try:
         data = CampaignInput(
             name=_required(ctx, "name", 64),
@@ -157,11 +161,13 @@ def _campaign_page(ctx: Ctx, campaign_id: int, status: int = 200, **extra: Any) 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
 def campaign_view(campaign_id: CampaignId, ctx: Ctx = Depends(signed_in)) -> HTMLResponse:
+    """A campaign's import tasks with live progress, its schedules and the import form."""
     return _campaign_page(ctx, campaign_id)
 
 
 @router.post("/campaigns/{campaign_id}/imports")
 def import_start(campaign_id: CampaignId, ctx: Ctx = Depends(posted)) -> Response:
+    """Start a file import (or a daily one) from the form; refused values show on the page."""
     try:
         request = ImportRequest(
             server_id=_required(ctx, "server_id", 32),
@@ -185,6 +191,7 @@ def import_start(campaign_id: CampaignId, ctx: Ctx = Depends(posted)) -> Respons
 def schedule_cancel(
     campaign_id: CampaignId, schedule_id: TaskId, ctx: Ctx = Depends(posted)
 ) -> Response:
+    """Cancel a daily import and its runs not started yet, then back to the campaign."""
     try:
         with ctx.rt.db.transaction() as db:
             campaigns.get(db, ctx.vdn, campaign_id)
@@ -209,6 +216,7 @@ def _task_of(ctx: Ctx, db: Any, campaign_id: int, task_id: str) -> Any:
 def task_view(
     campaign_id: CampaignId, task_id: TaskId, ctx: Ctx = Depends(signed_in)
 ) -> HTMLResponse:
+    """One import task: status, counts, errMsg and the failure-report downloads."""
     now = ctx.rt.clock()
     with ctx.rt.db.read() as db:
         campaign, task = _task_of(ctx, db, campaign_id, task_id)
@@ -237,6 +245,7 @@ def task_failures(
     fmt: Literal["xlsx", "csv"],
     ctx: Ctx = Depends(signed_in),
 ) -> StreamingResponse:
+    """Download a task's failure report (xlsx or csv), the same file the API serves."""
     with ctx.rt.db.read() as db:
         _, task = _task_of(ctx, db, campaign_id, task_id)
         report = failure_reports.build(db, task, fmt, ctx.rt.settings.data_dir)

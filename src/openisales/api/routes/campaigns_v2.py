@@ -46,6 +46,7 @@ def create_campaign_v2(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Create a campaign from the V2 body, its retry policy checked and stored."""
     with rt.db.transaction() as session:
         campaign = campaigns_v2.create(session, vdn, _input(body), body.retry_policy, rt.clock())
         return ok(returnObject={"id": campaign.campaign_id})
@@ -59,6 +60,7 @@ def modify_campaign_v2(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
+    """Change the fields a V2 body carries, the retry policy included."""
     with rt.db.transaction() as session:
         campaign = campaigns_v2.modify(
             session, vdn, campaignId, _input(body), body.retry_policy, rt.clock()
