@@ -178,6 +178,7 @@ def run_case(case: Case, sftp: Any, timeout: float) -> Outcome:
     data_dir = Path(tempfile.mkdtemp(prefix="isales-hostile-"))
     env = {key: value for key, value in os.environ.items() if not key.startswith("OPENISALES_")}
     env["OPENISALES_DATA_DIR"] = str(data_dir)
+    env["OPENISALES_ALLOW_LOCAL_SERVER_ADDRESSES"] = "true"  # the sftp server is on 127.0.0.1
     service = bench.Service(env, data_dir)
     try:
         service.start(free_port())

@@ -70,6 +70,7 @@ def worker_process(setup: ImportSetup) -> Iterator[Callable[[], subprocess.Popen
             "OPENISALES_DATABASE_URL": settings.sqlalchemy_url,
             "OPENISALES_DATA_DIR": str(settings.data_dir),
             "OPENISALES_WORKER_POLL_SECONDS": "0.2",
+            "OPENISALES_ALLOW_LOCAL_SERVER_ADDRESSES": "true",  # the sftp test server: 127.0.0.1
         }
         command = [sys.executable, "-m", "openisales.cli", "worker"]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)

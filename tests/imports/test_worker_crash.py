@@ -52,6 +52,7 @@ def _worker(setup: ImportSetup, **extra_env: str) -> subprocess.Popen[bytes]:
         "OPENISALES_DATA_DIR": str(settings.data_dir),
         "OPENISALES_LEASE_SECONDS": "3",
         "OPENISALES_WORKER_POLL_SECONDS": "0.2",
+        "OPENISALES_ALLOW_LOCAL_SERVER_ADDRESSES": "true",  # the sftp test server: 127.0.0.1
         **extra_env,
     }
     command = [sys.executable, "-m", "openisales.cli", "worker"]
