@@ -63,7 +63,7 @@ def parse_called(value: Cell, row: int, errors: list[RowError]) -> tuple[CalledN
     """The numbers of a ``called`` cell, or None after appending its errors to ``errors``."""
     if type(value) is str:
         text = value.strip()
-        bad = find_control(text)
+        bad = None if text.isprintable() else find_control(text)  # inline: every row
         if bad is not None:
             errors.append(control_chars(row, "called", text, bad))
             return None
