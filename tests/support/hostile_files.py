@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from openisales.domain.cells import column_letter
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -109,16 +111,6 @@ def _column_of(ref: str) -> str:
     return re.sub("[0-9]", "", ref)
 
 
-def column_name(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
 def write_numeric_xlsx(
     path: Path,
     rows: int,
@@ -135,7 +127,7 @@ def write_numeric_xlsx(
     every row is the same bytes and the sheet deflates about a thousand to one. Returns the
     size of the sheet XML in bytes.
     """
-    names = [column_name(i) for i in range(columns)]
+    names = [column_letter(i) for i in range(columns)]
     if dimension == "":
         dimension = f"A1:{names[-1]}{rows + 1}"
     written = 0
