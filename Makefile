@@ -29,12 +29,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist); each has its own sftp server and
+# PostgreSQL cluster, so they share nothing but the machine. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) test-deps lint
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 # A quicker local loop: skips the tests marked slow (CI runs them all).
 test-quick: $(STAMP) test-deps
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" -n $(TEST_WORKERS)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench

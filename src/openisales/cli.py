@@ -11,21 +11,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from fastapi import FastAPI
-from rich.console import Console
-from rich.table import Table
 
-from openisales import logs
 from openisales.client.cli import client_app
 from openisales.errors import ISalesError
-from openisales.services import tenants
-from openisales.services.runtime import Runtime
 from openisales.settings import Settings
-from openisales.storage import migrate
-from openisales.worker.loop import Worker
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from openisales.services import tenants
+    from openisales.services.runtime import Runtime
+
+# The storage, service, API and worker layers are imported inside the commands that use them:
+# `openisales client ...` runs on every operator's shell prompt and in scripts, and should not
+# pay for SQLAlchemy, FastAPI and asyncssh it never touches.
 
 app = typer.Typer(
     help="openisales: the CC-iSales outbound-campaign OpenAPI, self-hosted.", no_args_is_help=True
@@ -39,6 +41,8 @@ log = logging.getLogger("openisales")
 
 
 def _runtime() -> Runtime:
+    from openisales.services.runtime import Runtime
+
     return Runtime.from_settings(Settings())
 
 
@@ -48,12 +52,16 @@ def _die(message: str, code: int = 2) -> NoReturn:
 
 
 def _configure_logging() -> None:
+    from openisales import logs
+
     logs.configure(Settings().log_format)
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the current version."""
+    from openisales.storage import migrate
+
     rt = _runtime()
     try:
         migrate.upgrade(rt.db.engine)
@@ -74,6 +82,8 @@ def tenant_create(
     time_zone: Annotated[str, typer.Option("--time-zone", help="IANA zone for schedules.")] = "UTC",
 ) -> None:
     """Create a tenant and print its keys as one JSON object (the secret is shown only once)."""
+    from openisales.services import tenants
+
     rt = _runtime()
     try:
         _ensure_schema(rt)
@@ -89,6 +99,8 @@ def tenant_create(
 @tenant_app.command("rotate-key")
 def tenant_rotate_key(vdn_id: Annotated[int, typer.Option("--vdn-id")]) -> None:
     """Give the tenant a new key pair; the old one stops working at once."""
+    from openisales.services import tenants
+
     rt = _runtime()
     try:
         _ensure_schema(rt)
@@ -104,6 +116,8 @@ def tenant_rotate_key(vdn_id: Annotated[int, typer.Option("--vdn-id")]) -> None:
 @tenant_app.command("list")
 def tenant_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List tenants (never their secret keys)."""
+    from openisales.services import tenants
+
     rt = _runtime()
     try:
         _ensure_schema(rt)
@@ -118,6 +132,9 @@ def tenant_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         keys = ("vdnId", "accessKey", "timeZone", "createdAt")
         typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows]))
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("vdnId", "accessKey", "timeZone", "created")
     for row in rows:
         table.add_row(*(str(value) for value in row))
@@ -126,11 +143,15 @@ def tenant_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 
 def _ensure_schema(rt: Runtime) -> None:
     """The embedded SQLite database upgrades itself; PostgreSQL is upgraded on purpose."""
+    from openisales.storage import migrate
+
     if rt.db.is_sqlite:
         migrate.upgrade(rt.db.engine)
 
 
 def _worker_lifespan(rt: Runtime) -> object:
+    from openisales.worker.loop import Worker
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
@@ -165,6 +186,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API, with an import worker in the same process unless --no-worker."""
+    from openisales.services.runtime import Runtime
+
     settings = Settings()
     listen = _checked_listen(settings, host, tls_cert, tls_key, insecure_http=insecure_http)
     _configure_logging()
@@ -238,6 +261,8 @@ def _run_server(api: FastAPI, settings: Settings, listen: _Listen, port: int) ->
 @app.command()
 def worker() -> None:
     """Run an import worker until SIGTERM or SIGINT (many may run against one PostgreSQL)."""
+    from openisales.worker.loop import Worker
+
     _configure_logging()
     rt = _runtime()
     _ensure_schema(rt)

@@ -1,7 +1,13 @@
-"""The ``openisales`` console script, run as a real subprocess."""
+"""The ``openisales`` console script: in-process for most cases, as a real subprocess for some.
+
+Most cases call the command line in this process (typer's runner, the same code path from
+argument parsing to exit status); those about the installed script itself, a fresh data
+directory and a running server start the real ``openisales`` executable.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -31,10 +37,15 @@ SCRIPT = Path(sys.executable).with_name("openisales")
 
 @dataclass
 class Cli:
-    """The console script bound to one data directory and database."""
+    """The console script bound to one data directory and database.
+
+    ``real``: run the installed executable in a subprocess (slower: about a second of
+    imports per call) instead of the same command line in this process.
+    """
 
     data_dir: Path
     database_url: str | None
+    real: bool = False
 
     @property
     def env(self) -> dict[str, str]:
@@ -46,6 +57,8 @@ class Cli:
         return env
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        if not self.real:
+            return self._run_here(*args)
         return subprocess.run(
             [str(SCRIPT), *args],
             env=self.env,
@@ -54,6 +67,21 @@ class Cli:
             text=True,
             timeout=120,
             check=False,
+        )
+
+    def _run_here(self, *args: str) -> subprocess.CompletedProcess[str]:
+        from typer.testing import CliRunner
+
+        from openisales.cli import app
+
+        # The runner adds to os.environ; None removes what the test process itself carries.
+        env: dict[str, str | None] = {
+            key: None for key in os.environ if key.startswith("OPENISALES_")
+        }
+        env.update(self.env)
+        result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+        return subprocess.CompletedProcess(
+            ["openisales", *args], result.exit_code, result.stdout, result.stderr
         )
 
     def ok(self, *args: str) -> str:
@@ -80,8 +108,8 @@ def cli(tmp_path: Path, database_url: str) -> Cli:
 
 @pytest.fixture
 def fresh_cli(tmp_path: Path) -> Cli:
-    """The script on an empty data directory with the embedded SQLite default."""
-    return Cli(tmp_path / "fresh", None)
+    """The real script on an empty data directory with the embedded SQLite default."""
+    return Cli(tmp_path / "fresh", None, real=True)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> str:
@@ -283,6 +311,13 @@ class Server:
 
 @pytest.fixture
 def server(cli: Cli) -> Iterator[Server]:
+    with running_server(cli) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def running_server(cli: Cli) -> Iterator[Server]:
+    """A real ``openisales serve`` on a free loopback port, stopped with SIGTERM afterwards."""
     port = _free_port()
     log_path = cli.data_dir.parent / "serve.log"
     log = log_path.open("w")

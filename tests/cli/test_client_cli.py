@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -14,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.test_cli import SCRIPT, Cli, Server, _free_port
-from tests.cli.test_cli import server as server  # the fixture, bound to this module's `cli`
+from tests.cli.test_cli import SCRIPT, Cli, Server, _free_port, running_server
 from tests.support.servers import SftpServer
 
 UPLOAD = "isales/upload"
@@ -31,10 +31,17 @@ def _csv(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode()
 
 
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
+@pytest.fixture(scope="module")
+def cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """The embedded SQLite default: these tests are about the client, not the database."""
-    return Cli(tmp_path / "data", None)
+    return Cli(tmp_path_factory.mktemp("client-cli") / "data", None)
+
+
+@pytest.fixture(scope="module")
+def server(cli: Cli) -> Iterator[Server]:
+    """One real server for the module: each test works in a campaign of its own."""
+    with running_server(cli) as started:
+        yield started
 
 
 @dataclass
@@ -90,11 +97,22 @@ class Setup:
         )
 
 
-@pytest.fixture
-def setup(cli: Cli, server: Server, sftp: SftpServer, tmp_path: Path) -> Iterator[Setup]:
+@dataclass
+class Tenant:
+    """The module's tenant, configured once: a profile, a file server on the test sftp server."""
+
+    shell: Shell
+    profile: Path
+    keys: dict[str, Any]
+    server_id: str
+
+
+@pytest.fixture(scope="module")
+def tenant(
+    cli: Cli, server: Server, sftp_server: SftpServer, tmp_path_factory: pytest.TempPathFactory
+) -> Tenant:
     keys = cli.create_tenant(12)
-    home = tmp_path / "home"
-    home.mkdir()
+    home = tmp_path_factory.mktemp("home")
     shell = Shell(home)
     profile = home / "profile.json"
     shell.ok(
@@ -115,28 +133,37 @@ def setup(cli: Cli, server: Server, sftp: SftpServer, tmp_path: Path) -> Iterato
         "--profile",
         str(profile),
         "--user",
-        sftp.username,
+        sftp_server.username,
         "--password",
-        sftp.password,
+        sftp_server.password,
         "--ip",
-        sftp.host,
+        sftp_server.host,
         "--port",
-        str(sftp.port),
+        str(sftp_server.port),
         "--path",
-        str(sftp.home),
+        str(sftp_server.home),
     ).strip()
-    campaign_id = shell.ok(
+    return Tenant(shell, profile, keys, server_id)
+
+
+_campaign_names = itertools.count()
+
+
+@pytest.fixture
+def setup(tenant: Tenant, sftp: SftpServer) -> Setup:
+    """The module's tenant with a new campaign, and the sftp server's home emptied."""
+    campaign_id = tenant.shell.ok(
         "create-campaign",
         "--profile",
-        str(profile),
+        str(tenant.profile),
         "--name",
-        "renewals",
+        f"renewals-{next(_campaign_names)}",
         "--begin",
         "2099-01-01 00:00:00",
         "--end",
         "2099-12-31 23:59:59",
     ).strip()
-    yield Setup(shell, profile, keys, server_id, campaign_id, sftp)
+    return Setup(tenant.shell, tenant.profile, tenant.keys, tenant.server_id, campaign_id, sftp)
 
 
 def test_configure_writes_a_private_profile(setup: Setup) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -30,5 +32,34 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:
         with engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_head_revision_from_file_names_is_alembics_head() -> None:
+    """The fast path of upgrade() trusts the file-name convention: check it against Alembic."""
+    from alembic.script import ScriptDirectory
+
+    engine = make_engine("sqlite://")
+    try:
+        scripts = ScriptDirectory.from_config(migrate.alembic_config(engine))
+        assert scripts.get_heads() == [migrate.head_revision()]
+        for script in scripts.walk_revisions():
+            assert script.path is not None
+            assert Path(script.path).name[:4] == script.revision
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_step_by_step_then_a_database_at_head_is_left_alone(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/fresh.db")
+    try:
+        assert migrate.current_revision(engine) is None
+        migrate.upgrade(engine, "0001")  # an explicit target goes through Alembic
+        assert migrate.current_revision(engine) == "0001"
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == migrate.head_revision()
+        migrate.upgrade(engine)  # at head: returns without touching the schema
+        assert migrate.current_revision(engine) == migrate.head_revision()
     finally:
         engine.dispose()
