@@ -162,6 +162,12 @@ class ReceiverClient:
         """Close the kept-alive connections."""
         self.http.close()
 
+    def __enter__(self) -> ReceiverClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be pushed to (not an absolute http(s) URL), or None."""
