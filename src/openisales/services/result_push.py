@@ -132,10 +132,8 @@ def _log_push(url: str, count: int, answer: Answer) -> None:
     where = origin(url)
     if answer.delivered:
         log.info("pushed %d results to %s", count, where)
-    else:
-        log.warning(
-            "push of %d results to %s failed: %s", count, where, answer.error or answer.status
-        )
+    elif answer.status is not None:  # no answer at all: the client logged the exact error
+        log.warning("push of %d results to %s answered HTTP %d", count, where, answer.status)
 
 
 def _after_push(entry: Claimed, url: str, answer: Answer, now: datetime) -> Settled:
