@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from openisales.client.cli import client_app
+from openisales.domain.result_delivery import DEFAULT_MAX_PUSHES, REDELIVERABLE
 from openisales.errors import ISalesError
 from openisales.settings import Settings
 
@@ -34,8 +35,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants (VDNs) and their access keys.", no_args_is_help=True)
+results_app = typer.Typer(
+    help="The result push: delivery counts, redelivery.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
+app.add_typer(results_app, name="results")
 app.add_typer(client_app, name="client")
 log = logging.getLogger("openisales")
 
@@ -76,10 +81,20 @@ def _print_credentials(creds: tenants.Credentials) -> None:
     typer.echo(json.dumps(keys))
 
 
+PushMaxOption = Annotated[
+    int,
+    typer.Option(
+        "--result-push-max",
+        help="Pushes of each call result at most before it is undeliverable (1-6).",
+    ),
+]
+
+
 @tenant_app.command("create")
 def tenant_create(
     vdn_id: Annotated[int, typer.Option("--vdn-id", help="VDN id, 1-9999.")],
     time_zone: Annotated[str, typer.Option("--time-zone", help="IANA zone for schedules.")] = "UTC",
+    result_push_max: PushMaxOption = DEFAULT_MAX_PUSHES,
 ) -> None:
     """Create a tenant and print its keys as one JSON object (the secret is shown only once)."""
     from openisales.services import tenants
@@ -88,7 +103,9 @@ def tenant_create(
     try:
         _ensure_schema(rt)
         with rt.db.transaction() as session:
-            creds = tenants.create(session, rt.box, vdn_id, time_zone, rt.clock())
+            creds = tenants.create(
+                session, rt.box, vdn_id, time_zone, rt.clock(), result_push_max=result_push_max
+            )
     except ISalesError as exc:
         _die(exc.message)
     finally:
@@ -113,6 +130,26 @@ def tenant_rotate_key(vdn_id: Annotated[int, typer.Option("--vdn-id")]) -> None:
     _print_credentials(creds)
 
 
+@tenant_app.command("set")
+def tenant_set(
+    vdn_id: Annotated[int, typer.Option("--vdn-id")],
+    result_push_max: PushMaxOption,
+) -> None:
+    """Change a tenant's settings: how often each result is pushed at most."""
+    from openisales.services import tenants
+
+    rt = _runtime()
+    try:
+        _ensure_schema(rt)
+        with rt.db.transaction() as session:
+            tenants.set_result_push_max(session, vdn_id, result_push_max)
+    except ISalesError as exc:
+        _die(exc.message)
+    finally:
+        rt.close()
+    typer.echo(f"tenant {vdn_id}: each result is pushed at most {result_push_max} times")
+
+
 @tenant_app.command("list")
 def tenant_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List tenants (never their secret keys)."""
@@ -123,21 +160,93 @@ def tenant_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         _ensure_schema(rt)
         with rt.db.transaction() as session:
             rows = [
-                (t.vdn_id, t.access_key, t.time_zone, t.created_at.isoformat())
+                (t.vdn_id, t.access_key, t.time_zone, t.result_push_max, t.created_at.isoformat())
                 for t in tenants.list_all(session)
             ]
     finally:
         rt.close()
     if as_json:
-        keys = ("vdnId", "accessKey", "timeZone", "createdAt")
+        keys = ("vdnId", "accessKey", "timeZone", "resultPushMax", "createdAt")
         typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows]))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("vdnId", "accessKey", "timeZone", "created")
-    for row in rows:
-        table.add_row(*(str(value) for value in row))
+    table = Table("vdnId", "timeZone", "pushes", "created")
+    table.add_column("accessKey", no_wrap=True)  # whole, whatever the terminal's width
+    for vdn_id, access_key, time_zone, pushes, created in rows:
+        table.add_row(str(vdn_id), time_zone, str(pushes), created[:19], access_key)
+    Console().print(table)
+
+
+VdnOption = Annotated[int | None, typer.Option("--vdn", help="Only this tenant's results.")]
+CampaignOption = Annotated[
+    int | None, typer.Option("--campaign", help="Only this campaign's (an id of the --vdn tenant).")
+]
+
+
+@results_app.command("redeliver")
+def results_redeliver(
+    vdn: VdnOption = None,
+    campaign: CampaignOption = None,
+    state: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--state",
+            help="undeliverable or no_receiver (repeatable; default: both).",
+        ),
+    ] = None,
+) -> None:
+    """Push undeliverable and no-receiver results again, each with all its pushes."""
+    from openisales.services import result_deliveries
+
+    names = state or sorted(REDELIVERABLE)
+    unknown = [name for name in names if name not in REDELIVERABLE]
+    if unknown:
+        _die(f"--state must be one of {', '.join(sorted(REDELIVERABLE))}, got {unknown[0]!r}")
+    rt = _runtime()
+    try:
+        _ensure_schema(rt)
+        with rt.db.transaction() as session:
+            states = [REDELIVERABLE[name] for name in names]
+            moved = result_deliveries.redeliver(
+                session, states, rt.clock(), vdn_id=vdn, campaign_id=campaign
+            )
+    except ISalesError as exc:
+        _die(exc.message)
+    finally:
+        rt.close()
+    typer.echo(f"{moved} results queued for delivery again")
+
+
+@results_app.command("counts")
+def results_counts(
+    vdn: VdnOption = None,
+    campaign: CampaignOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """How many call results are in each delivery state."""
+    from openisales.services import result_deliveries
+
+    rt = _runtime()
+    try:
+        _ensure_schema(rt)
+        with rt.db.read() as session:
+            found = result_deliveries.counts_of(session, vdn_id=vdn, campaign_id=campaign)
+    except ISalesError as exc:
+        _die(exc.message)
+    finally:
+        rt.close()
+    named = {state.name.lower(): count for state, count in found.items()}
+    if as_json:
+        typer.echo(json.dumps(named))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("state", "results")
+    for name, count in named.items():
+        table.add_row(name, str(count))
     Console().print(table)
 
 
@@ -150,6 +259,7 @@ def _ensure_schema(rt: Runtime) -> None:
 
 
 def _worker_lifespan(rt: Runtime) -> object:
+    from openisales.worker import pusher
     from openisales.worker.loop import Worker
 
     @asynccontextmanager
@@ -157,12 +267,15 @@ def _worker_lifespan(rt: Runtime) -> object:
         stop = threading.Event()
         thread = threading.Thread(target=Worker(rt).run, args=(stop,), name="worker", daemon=True)
         thread.start()
+        pusher_thread = pusher.start(rt, stop)
         try:
             yield
         finally:
             stop.set()
-            rt.work_available.set()  # wake it if idle
+            rt.work_available.set()  # wake them if idle
+            rt.results_recorded.set()
             thread.join(timeout=10)
+            pusher_thread.join(timeout=10)
 
     return lifespan
 
@@ -185,7 +298,7 @@ def serve(
         typer.Option("--insecure-http", help="Allow plain HTTP on a non-loopback address."),
     ] = False,
 ) -> None:
-    """Serve the API, with an import worker in the same process unless --no-worker."""
+    """Serve the API, with an import worker and a result pusher in the same process unless --no-worker."""
     from openisales.services.runtime import Runtime
 
     settings = Settings()
@@ -260,7 +373,8 @@ def _run_server(api: FastAPI, settings: Settings, listen: _Listen, port: int) ->
 
 @app.command()
 def worker() -> None:
-    """Run an import worker until SIGTERM or SIGINT (many may run against one PostgreSQL)."""
+    """Run an import worker and a result pusher until SIGTERM or SIGINT (many may run against one PostgreSQL)."""
+    from openisales.worker import pusher
     from openisales.worker.loop import Worker
 
     _configure_logging()
@@ -269,9 +383,12 @@ def worker() -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    pusher_thread = pusher.start(rt, stop)
     try:
         Worker(rt).run(stop)
     finally:
+        rt.results_recorded.set()  # wake the pusher: it finishes its round and stops
+        pusher_thread.join(timeout=30)
         rt.close()
 
 

@@ -4,8 +4,9 @@ Counters and histograms live in the process that counts them: with several proce
 --no-worker`` behind a balancer, separate ``openisales worker``s) each has its own, and request
 metrics come from API processes only, import metrics from the process whose worker ran the task
 (the embedded worker of ``serve`` shows its imports at that process's ``/metrics``; a standalone
-worker exposes none). Sum them across instances in Prometheus. The queue depth is read from the
-database at scrape time, so every API process reports the same value.
+worker exposes none; result pushes likewise come from the process whose pusher made them). Sum
+them across instances in Prometheus. The queue depth and the result deliveries by state are
+read from the database at scrape time, so every API process reports the same value.
 
 | metric | type | labels |
 |---|---|---|
@@ -15,6 +16,8 @@ database at scrape time, so every API process reports the same value.
 | ``openisales_import_task_duration_seconds`` | histogram | kind, status (2 completed, 3 failed) |
 | ``openisales_import_queue_depth`` | gauge | status (0 queued, 1 running) |
 | ``openisales_sftp_errors_total`` | counter | kind (UNREACHABLE, TIMEOUT, AUTH_FAILED, NOT_FOUND, …) |
+| ``openisales_result_pushes_total`` | counter | status (the receiver's HTTP status, or ``none``: no answer) |
+| ``openisales_result_deliveries`` | gauge | state (pending, delivering, delivered, undeliverable, no_receiver) |
 
 Rows per second: ``rate(openisales_import_rows_total[5m])``.
 """
@@ -25,6 +28,8 @@ from collections.abc import Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
+
+from openisales.domain.result_delivery import DeliveryState
 
 __all__ = ["CONTENT_TYPE_LATEST", "render"]
 
@@ -61,6 +66,17 @@ SFTP_ERRORS = Counter(
     ["kind"],
 )
 
+RESULT_PUSHES = Counter(
+    "openisales_result_pushes",
+    "POSTs of call results to receivers, by the answer's HTTP status (none: no answer).",
+    ["status"],
+)
+RESULT_DELIVERIES = Gauge(
+    "openisales_result_deliveries",
+    "Call results in the push outbox by delivery state, in the database.",
+    ["state"],
+)
+
 ROW_OUTCOMES = {
     "succ_num": "succ",
     "fail_num": "fail",
@@ -87,8 +103,15 @@ def sftp_error(kind: str) -> None:
     SFTP_ERRORS.labels(kind=kind).inc()
 
 
-def render(queue_depth: Mapping[int, int]) -> bytes:
-    """The text exposition, with the queue depth just read from the database."""
+def result_push(status: int | None) -> None:
+    """Count one POST to a receiver by its answer's HTTP status."""
+    RESULT_PUSHES.labels(status="none" if status is None else str(status)).inc()
+
+
+def render(queue_depth: Mapping[int, int], deliveries: Mapping[DeliveryState, int]) -> bytes:
+    """The text exposition, with the queue depth and delivery counts just read from the database."""
     for status in (0, 1):
         QUEUE_DEPTH.labels(status=str(status)).set(queue_depth.get(status, 0))
+    for state in DeliveryState:
+        RESULT_DELIVERIES.labels(state=state.name.lower()).set(deliveries.get(state, 0))
     return generate_latest(REGISTRY)

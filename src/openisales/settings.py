@@ -6,7 +6,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -84,6 +84,40 @@ class Settings(BaseSettings):
             "host's own addresses (a local test server); refused by default."
         ),
     )
+
+    result_callback_url: str = Field(
+        default="",
+        description="Where results of campaigns without a callBackUrl are pushed; "
+        "';'-separated, the first URL is used (empty: such results wait as 'no receiver').",
+    )
+    result_push_batch: int = Field(
+        default=100, ge=1, le=1000, description="Results in one push (one POST) at most."
+    )
+    result_push_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time a receiver has to accept the connection, and then for each read and "
+        "write of one push.",
+    )
+    result_push_claim_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A claimed push whose pusher does not settle it in this time is pushed "
+        "again (longer than a push can take: at least 3 x the timeout).",
+    )
+    result_push_ca_file: Path | None = Field(
+        default=None,
+        description="PEM CA certificates trusted for HTTPS receivers, besides the public ones.",
+    )
+
+    @model_validator(mode="after")
+    def _claim_outlasts_a_push(self) -> Settings:
+        # connect + write + read: a claim shorter than that would be pushed twice while alive
+        if self.result_push_claim_seconds < 3 * self.result_push_timeout_seconds:
+            raise ValueError(
+                "result_push_claim_seconds must be at least 3 x result_push_timeout_seconds"
+            )
+        return self
 
     @field_validator("allowed_server_networks")
     @classmethod

@@ -194,8 +194,28 @@ def test_tenant_list_json(cli: Cli) -> None:
         (12, twelve["accessKey"], "UTC"),
     ]
     for tenant in listed:
-        assert set(tenant) == {"vdnId", "accessKey", "timeZone", "createdAt"}
+        assert set(tenant) == {"vdnId", "accessKey", "timeZone", "resultPushMax", "createdAt"}
     assert twelve["secretKey"] not in out and three["secretKey"] not in out
+
+
+def test_pushes_per_result_default_to_2_and_are_set_from_1_to_6(cli: Cli) -> None:
+    cli.create_tenant(12)
+    cli.create_tenant(13, "--result-push-max", "6")
+    assert "at most 1 times" in cli.ok("tenant", "set", "--vdn-id", "12", "--result-push-max", "1")
+    listed = json.loads(cli.ok("tenant", "list", "--json"))
+    assert [(t["vdnId"], t["resultPushMax"]) for t in listed] == [(12, 1), (13, 6)]
+    for bad in ("0", "7"):
+        assert_one_line_error(
+            cli.run("tenant", "set", "--vdn-id", "12", "--result-push-max", bad), "1 to 6"
+        )
+        assert_one_line_error(
+            cli.run("tenant", "create", "--vdn-id", "14", "--result-push-max", bad), "1 to 6"
+        )
+    assert_one_line_error(
+        cli.run("tenant", "set", "--vdn-id", "99", "--result-push-max", "3"), "99"
+    )
+    listed = json.loads(cli.ok("tenant", "list", "--json"))
+    assert [(t["vdnId"], t["resultPushMax"]) for t in listed] == [(12, 1), (13, 6)]
 
 
 def test_tenant_list_table_never_shows_secrets(cli: Cli) -> None:

@@ -7,8 +7,8 @@ from ipaddress import ip_network
 import pytest
 
 from openisales.client import ISalesClient
+from openisales.networks import AddressNotAllowed, ServerNetworks, check_host
 from openisales.settings import Settings
-from openisales.sftp.networks import AddressNotAllowed, ServerNetworks, check_host
 from tests.conftest import Api
 from tests.imports.conftest import ImportSetup
 from tests.support.spreadsheets import write_csv

@@ -15,8 +15,8 @@ from contextlib import contextmanager, suppress
 import pytest
 
 from openisales.client import ISalesClient
+from openisales.networks import LOCAL_SETTING, AddressNotAllowed, ServerNetworks, check_host
 from openisales.settings import Settings
-from openisales.sftp.networks import LOCAL_SETTING, AddressNotAllowed, ServerNetworks, check_host
 from tests.conftest import Api
 from tests.imports.conftest import ImportSetup
 from tests.support.servers import free_port

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openisales import logs, metrics
 from openisales.api.deps import runtime
-from openisales.services import imports
+from openisales.services import imports, result_deliveries
 from openisales.services.runtime import Runtime
 
 ISALES_PREFIX = "/rest/isales/"
@@ -40,7 +40,8 @@ def prometheus_metrics(rt: Runtime = Depends(runtime)) -> Response:
     """This process's metrics in the Prometheus text format (see :mod:`openisales.metrics`)."""
     with rt.db.read() as session:
         depth = imports.queue_depth(session)
-    return Response(metrics.render(depth), media_type=metrics.CONTENT_TYPE_LATEST)
+        deliveries = result_deliveries.counts(session)
+    return Response(metrics.render(depth, deliveries), media_type=metrics.CONTENT_TYPE_LATEST)
 
 
 class ObservabilityMiddleware:

@@ -1,8 +1,8 @@
 """Recording a dialer's results: each lease's outcome once, and the record moved on.
 
 A result is accepted for a lease that is its row's current lease and has not ended. It is
-stored in ``call_results`` (every field of the documented result push) in the same transaction
-that moves the row: success finishes the record; a failure is retried by the campaign's retry
+stored in ``call_results`` (every field of the documented result push), with its entry in the
+result push's outbox (``result_deliveries``), in the same transaction that moves the row: success finishes the record; a failure is retried by the campaign's retry
 policy, or the record goes on to its next number after that number's ``delayTime``, or, after
 its last number, it is finished. Each result is answered on its own: recorded, already
 recorded, or no such (live) lease.
@@ -67,7 +67,7 @@ def record(
             rows.append(_result_row(campaign, entry, data, report, now))
         answers.append({"leaseId": report.lease_id, "resultCode": code, "resultDesc": code.en})
     dial_rows.end_leases(session, ends, now)
-    dial_rows.add_results(session, rows)
+    dial_rows.add_results(session, rows, now)
     return answers
 
 

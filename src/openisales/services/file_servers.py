@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openisales.errors import ConflictError, EmptyValue, ServerNotFound, WrongValue
-from openisales.sftp.networks import AddressNotAllowed, ServerNetworks, check_host
+from openisales.networks import AddressNotAllowed, ServerNetworks, check_host
 from openisales.storage import file_servers as server_rows
 from openisales.storage.crypto import SecretBox
 from openisales.storage.ids import new_object_id

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from openisales.networks import ServerNetworks
 from openisales.settings import Settings
-from openisales.sftp.networks import ServerNetworks
 from openisales.storage.crypto import SecretBox, load_or_create_master_key
 from openisales.storage.db import Database
 from openisales.storage.replay import ReplayGuard
@@ -35,6 +35,8 @@ class Runtime:
     # Set when a task is queued in this process: an idle embedded worker starts at once instead
     # of at its next poll.
     work_available: threading.Event = field(default_factory=threading.Event)
+    # Set when results are recorded in this process: an idle embedded pusher pushes at once.
+    results_recorded: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
@@ -47,7 +49,7 @@ class Runtime:
 
     @property
     def server_networks(self) -> ServerNetworks:
-        """Where file servers may be, by the settings in force now."""
+        """Where file servers and result receivers may be, by the settings in force now."""
         return ServerNetworks(
             self.settings.server_networks, self.settings.allow_local_server_addresses
         )

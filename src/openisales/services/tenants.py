@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from openisales.domain.result_delivery import DEFAULT_MAX_PUSHES, MAX_MAX_PUSHES, MIN_MAX_PUSHES
 from openisales.errors import ConflictError, TenantNotFound, WrongValue
 from openisales.storage import tenants as tenant_rows
 from openisales.storage.crypto import SecretBox
@@ -40,6 +41,15 @@ def check_time_zone(name: str) -> None:
         raise WrongValue(f"unknown time zone {name!r}") from exc
 
 
+def check_result_push_max(pushes: int) -> None:
+    """Refuse (WrongValue) a number of pushes per result outside 1-6 (the reference's bounds)."""
+    if not MIN_MAX_PUSHES <= pushes <= MAX_MAX_PUSHES:
+        raise WrongValue(
+            f"pushes per result must be an integer from {MIN_MAX_PUSHES} to {MAX_MAX_PUSHES}, "
+            f"got {pushes}"
+        )
+
+
 def _new_key_pair() -> tuple[str, str]:
     # AKs are uppercase alphanumerics (no '/', which separates the Authorization parts).
     access_key = "AK" + secrets.token_hex(10).upper()
@@ -47,11 +57,17 @@ def _new_key_pair() -> tuple[str, str]:
 
 
 def create(
-    session: Session, box: SecretBox, vdn_id: int, time_zone: str, now: datetime
+    session: Session,
+    box: SecretBox,
+    vdn_id: int,
+    time_zone: str,
+    now: datetime,
+    result_push_max: int = DEFAULT_MAX_PUSHES,
 ) -> Credentials:
     """A new tenant with a fresh key pair; the secret key is shown only here."""
     check_vdn_id(vdn_id)
     check_time_zone(time_zone)
+    check_result_push_max(result_push_max)
     if tenant_rows.get(session, vdn_id) is not None:
         raise ConflictError(f"tenant {vdn_id} already exists")
     access_key, secret_key = _new_key_pair()
@@ -62,6 +78,7 @@ def create(
             access_key=access_key,
             secret_key_enc=box.seal(secret_key),
             time_zone=time_zone,
+            result_push_max=result_push_max,
             created_at=now,
         ),
     )
@@ -78,6 +95,19 @@ def rotate_key(session: Session, box: SecretBox, vdn_id: int) -> Credentials:
     tenant.secret_key_enc = box.seal(secret_key)
     session.flush()
     return Credentials(vdn_id, access_key, secret_key)
+
+
+def set_result_push_max(session: Session, vdn_id: int, pushes: int) -> None:
+    """How many times each of the tenant's results is pushed at most before it is undeliverable.
+
+    Applies to results not yet delivered too, from their next push on.
+    """
+    check_result_push_max(pushes)
+    tenant = tenant_rows.get(session, vdn_id)
+    if tenant is None:
+        raise TenantNotFound(vdn_id)
+    tenant.result_push_max = pushes
+    session.flush()
 
 
 def list_all(session: Session) -> list[Tenant]:

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import asyncssh
 
+from openisales.networks import ServerNetworks
 from openisales.sftp.connection import SftpTarget, connect
 from openisales.sftp.errors import FetchError, FetchErrorKind
 from openisales.sftp.hostkeys import key_line, parse_pinned_key
-from openisales.sftp.networks import ServerNetworks
 from openisales.sftp.paths import normalise_root, resolve_remote_path
 from openisales.sftp.transfer import Download, Session
 

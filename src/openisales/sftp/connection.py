@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import asyncssh
 
+from openisales.networks import ServerNetworks
 from openisales.sftp.errors import FetchError, FetchErrorKind
 from openisales.sftp.exposure import connect_failure_detail
 from openisales.sftp.hostkeys import HostKeyRecorder, describe_key, host_key_algs
-from openisales.sftp.networks import ServerNetworks
 
 __all__ = ["SftpTarget", "connect", "open_allowed_socket"]
 

@@ -17,6 +17,7 @@ from sqlalchemy import Table, Update, bindparam, case, func, insert, literal, se
 from sqlalchemy.orm import Session
 
 from openisales.domain.dispatch import DEFAULT_PRIORITY, NUMBER_LEASE, PRIORITY_TOP, DialState
+from openisales.storage import result_deliveries
 from openisales.storage.calldata import RecordStatus
 from openisales.storage.models import CallData, CallResult, Campaign, DialEntry
 
@@ -345,7 +346,12 @@ def _end_lease_statement(now: datetime) -> Update:
     )
 
 
-def add_results(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Store recorded results (``call_results.lease_id`` is unique: never twice)."""
+def add_results(session: Session, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Store recorded results, each with its outbox entry for the result push.
+
+    ``call_results.lease_id`` is unique: never twice. The entries are written by the same
+    transaction, so a result is never stored without being pushed.
+    """
     if rows:
         session.execute(insert(CallResult), list(rows))
+        result_deliveries.enqueue(session, [row["lease_id"] for row in rows], now)

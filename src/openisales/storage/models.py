@@ -49,6 +49,8 @@ class Tenant(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     # The last campaign id given out: ids are never reused, even after a delete.
     last_campaign_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Pushes of one call result to the receiver before it is undeliverable (1-6, reference: 2).
+    result_push_max: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -363,3 +365,42 @@ class CallResult(Base):
     record_path: Mapped[str | None] = mapped_column(String(1024))
     dialer_id: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ResultDelivery(Base):
+    """The outbox entry of one call result: its push to the customer's receiver.
+
+    Written in the transaction that stores the result, so no result is recorded without it.
+    ``state`` moves through ``domain.result_delivery.RESULT_DELIVERY``. A pusher's claim is
+    ``claim_token``, and it expires at ``next_attempt_at``: then the entry is due again, as a
+    pending one is when its backoff has passed, so one index serves both. ``pushes`` counts
+    claims (pushes begun).
+    """
+
+    __tablename__ = "result_deliveries"
+    __table_args__ = (
+        # The claim: pending entries due, and claims expired (state 0 or 1, next_attempt_at <= now).
+        Index("ix_result_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_result_deliveries_campaign", "campaign_pk", "state"),
+        Index("ix_result_deliveries_tenant", "vdn_id", "state"),
+    )
+
+    result_pk: Mapped[int] = mapped_column(
+        BigId,
+        ForeignKey("call_results.pk", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    vdn_id: Mapped[int] = mapped_column(Integer)
+    campaign_pk: Mapped[int] = mapped_column(BigId)  # the result's (which cascades)
+    state: Mapped[int] = mapped_column(Integer, default=0)
+    pushes: Mapped[int] = mapped_column(Integer, default=0)
+    # Pending: when it is due; delivering: when the claim expires.
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    target_url: Mapped[str | None] = mapped_column(String(1024))  # of the last push
+    last_status: Mapped[int | None] = mapped_column(Integer)  # its HTTP status, if it had one
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

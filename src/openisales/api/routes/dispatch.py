@@ -50,4 +50,5 @@ def report_results(
     reports = [item.to_report() for item in body.results]
     with rt.db.transaction() as session:
         answers = dispatch_results.record(session, vdn, campaignId, reports, rt.clock())
+    rt.results_recorded.set()  # committed: wake this process's pusher
     return ok(returnObject={"results": answers})

@@ -1,15 +1,18 @@
-"""Where a file server may be: the operator's ranges, and never this host or a special address.
+"""Where the service may connect to a customer's host: the operator's ranges, and never this
+host or a special address.
 
-Two rules, both applied to every address a host name resolves to (at addServer/updateServer)
-and to the address actually connected to (at import time):
+The hosts are the tenants' SFTP file servers and the receivers of the result push: both are
+chosen by a tenant, so both follow one rule. Two checks, both applied to every address a host
+name resolves to (at addServer/updateServer, before a push) and to the address actually
+connected to (at import time, for each push connection):
 
-* ``OPENISALES_ALLOWED_SERVER_NETWORKS``: the ranges a file server's address must lie in
-  (default: every address).
+* ``OPENISALES_ALLOWED_SERVER_NETWORKS``: the ranges such an address must lie in (default:
+  every address).
 * Unless ``OPENISALES_ALLOW_LOCAL_SERVER_ADDRESSES`` is true, an address that reaches this host
   or no real server is refused whatever the ranges say: loopback, unspecified, link-local,
   multicast and broadcast addresses, in any spelling the resolver accepts (``127.1``,
   ``2130706433``, ``::ffff:127.0.0.1``), and this host's own addresses. Otherwise any tenant
-  could point an import at the service's own machine and probe its ports.
+  could point an import or a result push at the service's own machine and probe its ports.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import contextlib
 import ipaddress
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "LOCAL_SETTING",
@@ -26,6 +30,7 @@ __all__ = [
     "Network",
     "ServerNetworks",
     "check_host",
+    "resolve_checked",
 ]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -56,29 +61,29 @@ SPECIAL_RANGES: tuple[tuple[Network, str], ...] = tuple(
 
 
 class AddressNotAllowed(ValueError):
-    """A file-server address is refused by the rules above, or its name does not resolve."""
+    """An address is refused by the rules above, or its host name does not resolve."""
 
 
 @dataclass(frozen=True)
 class ServerNetworks:
-    """The file-server address rules in force."""
+    """The address rules in force (file servers and result receivers)."""
 
     allowed: tuple[Network, ...]
     allow_local: bool = False
 
     def refusal(self, address: str) -> str | None:
-        """Why a file server may not be at the IP ``address``, or None when it may."""
+        """Why the service may not connect to the IP ``address``, or None when it may."""
         ip = _ip(address)
         if not self.allow_local:
             special = _special(ip)
             if special is not None:
-                return f"{ip} is {special}, which a file server may not have ({LOCAL_SETTING})"
+                return f"{ip} is {special}, which the service does not connect to ({LOCAL_SETTING})"
         if not any(ip.version == net.version and ip in net for net in self.allowed):
             return f"{ip} is outside the allowed networks {self.describe()} ({SETTING})"
         return None
 
     def allows(self, address: str) -> bool:
-        """True when a file server may be at the IP ``address``."""
+        """True when the service may connect to the IP ``address``."""
         return self.refusal(address) is None
 
     def describe(self) -> str:
@@ -103,14 +108,37 @@ def check_host(host: str, port: int, networks: ServerNetworks) -> None:
     except ValueError:
         if networks.allows_everything:
             return
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise AddressNotAllowed(
-                f"the host name {host!r} cannot be resolved ({exc}), so its addresses cannot "
-                "be checked"
-            ) from None
-        addresses = sorted({str(info[4][0]) for info in infos})
+        addresses = sorted({str(info[4][0]) for info in _resolve(host, port)})
+    _refuse_any(host, addresses, networks)
+
+
+AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[Any, ...]]
+
+
+def resolve_checked(host: str, port: int, networks: ServerNetworks) -> list[AddressInfo]:
+    """The addresses to connect to for ``host:port``, once every one of them is allowed.
+
+    Resolved once: the caller connects to exactly these, so a name that resolves elsewhere a
+    moment later (DNS rebinding) changes nothing. ``AddressNotAllowed`` when any is refused.
+    """
+    infos = _resolve(host, port)
+    _refuse_any(host, sorted({str(info[4][0]) for info in infos}), networks)
+    return infos
+
+
+def _resolve(host: str, port: int) -> list[AddressInfo]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise AddressNotAllowed(
+            f"the host name {host!r} cannot be resolved ({exc}), so its addresses cannot be checked"
+        ) from None
+    return [
+        (family, kind, proto, name, tuple(address)) for family, kind, proto, name, address in infos
+    ]
+
+
+def _refuse_any(host: str, addresses: list[str], networks: ServerNetworks) -> None:
     refusals = [r for r in (networks.refusal(address) for address in addresses) if r]
     if refusals:
         via = "" if addresses == [host] else f"{host!r} resolves to {', '.join(addresses)}: "
