@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openisales import logs
-from openisales.client.cli import client_app
+from openisales.client.cli import client_app, dialer_app
 from openisales.errors import ISalesError
 from openisales.services import tenants
 from openisales.services.runtime import Runtime
@@ -35,6 +35,7 @@ tenant_app = typer.Typer(help="Tenants (VDNs) and their access keys.", no_args_i
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(client_app, name="client")
+app.add_typer(dialer_app, name="dialer")
 log = logging.getLogger("openisales")
 
 
