@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from openisales.client.cli import client_app
+from openisales.client.cli import client_app, dialer_app
 from openisales.domain.result_delivery import DEFAULT_MAX_PUSHES, REDELIVERABLE
 from openisales.errors import ISalesError
 from openisales.settings import Settings
@@ -42,6 +42,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(results_app, name="results")
 app.add_typer(client_app, name="client")
+app.add_typer(dialer_app, name="dialer")
 log = logging.getLogger("openisales")
 
 

@@ -24,7 +24,15 @@ def shown_commands() -> list[tuple[str, list[str]]]:
             text = block.replace("\\\n", " ")
             for match in re.finditer(r"(?:^|[\s(=;&|])openisales\s+(.*)", text):
                 words = re.sub(r"\s#.*", "", match.group(1)).split()
-                if words and words[0] in ("serve", "worker", "db", "tenant", "results", "client"):
+                if words and words[0] in (
+                    "serve",
+                    "worker",
+                    "db",
+                    "tenant",
+                    "results",
+                    "client",
+                    "dialer",
+                ):
                     found.append((doc.name, words))
     return found
 

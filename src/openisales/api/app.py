@@ -22,6 +22,7 @@ from openisales.api.routes import (
     dispatch,
     files,
     imports,
+    results,
     schedules,
     system,
 )
@@ -63,7 +64,8 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
     )
     app.add_middleware(ObservabilityMiddleware)  # outermost: sees refused requests too
     routers = (
-        system, files, imports, schedules, calldata, blocklist, dispatch, campaigns_v2, campaigns,
+        system, files, imports, schedules, calldata, blocklist, dispatch, results, campaigns_v2,
+        campaigns,
     )  # fmt: skip
     for module in routers:  # campaigns last: its /{campaignId} paths must not shadow the others
         app.include_router(module.router)

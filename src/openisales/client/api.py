@@ -226,3 +226,54 @@ class ISalesClient(SignedSession):
         """Page through the tenant's blocklist import tasks."""
         body = _task_page(offset, limit, import_task_ids)
         return self.call("POST", "/blackfile/queryDataImportTask", json=body)
+
+    # -- dialer and results -------------------------------------------------------------------
+
+    def lease(
+        self, campaign_id: int | str, dialer_id: str, limit: int = 100, lease_seconds: int = 300
+    ) -> dict[str, Any]:
+        """Lease numbers to call now (extension); ``returnObject.records`` holds them."""
+        body = {"dialerId": dialer_id, "limit": limit, "leaseSeconds": lease_seconds}
+        return self.call("POST", f"/dialer/{segment(campaign_id)}/lease", json=body)
+
+    def report_results(
+        self, campaign_id: int | str, results: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Report leases' outcomes (extension); ``returnObject.results`` answers each one."""
+        return self.call(
+            "POST", f"/dialer/{segment(campaign_id)}/results", json={"results": list(results)}
+        )
+
+    def query_results(
+        self,
+        campaign_id: int | str,
+        *,
+        session_id: str | None = None,
+        custom_field: str | None = None,
+        page_size: int | None = None,
+        page_num: int | None = None,
+        show_detail: int | None = None,
+        begin_time: str | None = None,
+        end_time: str | None = None,
+        called: str | None = None,
+        call_status: int | None = None,
+    ) -> dict[str, Any]:
+        """Query a campaign's call results (``totalCount``, ``data``); days are ``yyyy-MM-dd``.
+
+        ``show_detail`` 1 lists every call, 0 (the service's default) each finished record's
+        final result. ``called`` and ``call_status`` are openisales extensions.
+        """
+        body = drop_none(
+            {
+                "sessionId": session_id,
+                "customField": custom_field,
+                "pageSize": page_size,
+                "pageNum": page_num,
+                "showDetail": show_detail,
+                "beginTime": begin_time,
+                "endTime": end_time,
+                "called": called,
+                "callStatus": call_status,
+            }
+        )
+        return self.call("POST", f"/callresult/{segment(campaign_id)}", json=body)

@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
-from openisales.storage.models import BlocklistEntry, CallData, CallDataHistory, Campaign
+from openisales.domain.dispatch import DialState, Outcome
+from openisales.storage.models import (
+    BlocklistEntry,
+    CallData,
+    CallDataHistory,
+    Campaign,
+    DialEntry,
+)
 
 
 class RecordStatus(IntEnum):
@@ -165,12 +172,17 @@ def delete_matching(
 
 @dataclass(frozen=True)
 class Counts:
-    """Record counts of one campaign (or one batch of it)."""
+    """Record counts of one campaign (or one batch of it), from the records and the dial queue."""
 
     campaign_pk: int
     total: int
     pending: int
     created_in_day: int
+    uncalled: int = 0  # pending, never called, not finished, not being called
+    called: int = 0  # with at least one recorded result
+    reached: int = 0  # finished by a success
+    finished: int = 0  # reached, every number tried, or recycled
+    finished_in_day: int = 0
 
 
 def counts(
@@ -179,27 +191,65 @@ def counts(
     *,
     day_start: datetime,
     day_end: datetime,
+    now: datetime,
     batch_id: str | None = None,
 ) -> dict[int, Counts]:
-    """Per campaign: all records, pending records, records created in [day_start, day_end)."""
+    """Per campaign: records by status, by where the dial queue has them, and by day.
+
+    A lease that has expired at ``now`` counts as none, though the next lease sweeps it.
+
+    One pass over the campaign's records, each joined to its queue row by primary key.
+    """
     if not campaign_pks:
         return {}
-    pending = case((CallData.status == RecordStatus.PENDING, 1), else_=0)
-    in_day = case(
-        (and_(CallData.created_at >= day_start, CallData.created_at < day_end), 1), else_=0
-    )
     query = (
-        select(CallData.campaign_pk, func.count(), func.sum(pending), func.sum(in_day))
+        select(
+            CallData.campaign_pk,
+            func.count(),
+            *(func.sum(flag) for flag in _flags(day_start, day_end, now)),
+        )
+        .outerjoin(DialEntry, DialEntry.data_id == CallData.data_id)
         .where(CallData.campaign_pk.in_(campaign_pks))
         .group_by(CallData.campaign_pk)
     )
     if batch_id is not None:
         query = query.where(CallData.batch_id == batch_id)
     found = {
-        pk: Counts(pk, int(total), int(pend or 0), int(day or 0))
-        for pk, total, pend, day in session.execute(query)
+        pk: Counts(pk, int(total), *(int(value or 0) for value in sums))
+        for pk, total, *sums in session.execute(query)
     }
     return {pk: found.get(pk, Counts(pk, 0, 0, 0)) for pk in campaign_pks}
+
+
+def _flags(day_start: datetime, day_end: datetime, now: datetime) -> list[ColumnElement[int]]:
+    """0/1 per record for each count after the total, in the order of ``Counts``' fields."""
+
+    def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return case((condition, 1), else_=0)
+
+    def in_day(column: Any) -> ColumnElement[bool]:
+        return and_(column >= day_start, column < day_end)
+
+    pending = CallData.status == RecordStatus.PENDING
+    # A queue row's position and failures move only on a recorded result, and a result either
+    # finishes the record (with an outcome of a call) or moves one of them on.
+    results_seen = or_(
+        DialEntry.outcome.in_([Outcome.REACHED, Outcome.FAILED]),
+        DialEntry.position > 0,
+        DialEntry.failures > 0,
+    )
+    done = DialEntry.state == DialState.DONE
+    being_called = and_(DialEntry.state == DialState.LEASED, DialEntry.lease_expires_at >= now)
+    untouched = and_(DialEntry.position == 0, DialEntry.failures == 0, ~done, ~being_called)
+    return [
+        flag(pending),
+        flag(in_day(CallData.created_at)),
+        flag(and_(pending, or_(DialEntry.data_id.is_(None), untouched))),
+        flag(results_seen),
+        flag(DialEntry.outcome == Outcome.REACHED),
+        flag(done),
+        flag(and_(done, in_day(DialEntry.updated_at))),
+    ]
 
 
 def tenant_campaigns(session: Session, vdn_id: int) -> list[tuple[int, int]]:

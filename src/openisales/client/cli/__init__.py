@@ -19,16 +19,17 @@ Exit codes:
 
 This package assembles the commands; each module holds one group of them (``profile``,
 ``provision``, ``imports``, ``blocklist``) or what they share (``options``, ``output``,
-``follow``).
+``follow``). ``dialer`` holds ``openisales dialer ...`` (``dialer_app``): a simulated dialer and a
+result-push receiver, with the same credentials and exit codes.
 """
 
 from __future__ import annotations
 
 import typer
 
-from openisales.client.cli import blocklist, imports, profile, provision
+from openisales.client.cli import blocklist, dialer, imports, profile, provision
 
-__all__ = ["client_app"]
+__all__ = ["client_app", "dialer_app"]
 
 client_app = typer.Typer(
     help="Call the service as a tenant, every request signed with its AK/SK.",
@@ -51,3 +52,10 @@ blocklist_app.command("add")(blocklist.add)
 blocklist_app.command("delete")(blocklist.delete)
 blocklist_app.command("query")(blocklist.query)
 blocklist_app.command("import")(blocklist.import_file)
+
+dialer_app = typer.Typer(
+    help="A simulated dialer for a campaign, and a receiver for the result push.",
+    no_args_is_help=True,
+)
+dialer_app.command("simulate")(dialer.simulate)
+dialer_app.command("receive")(dialer.receive)
