@@ -55,6 +55,18 @@ class Service:
             check=False,
         )
 
+    def shell_client(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """``openisales client ...`` with this service's credentials, on a wide terminal."""
+        return subprocess.run(
+            [str(SCRIPT), "client", *args],
+            env={**self.env, "COLUMNS": "200"},
+            cwd=self.home,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
     def campaign(self, name: str, records: list[dict[str, Any]]) -> int:
         """A started campaign (from today 00:00 UTC, any time of day) holding ``records``."""
         today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -183,3 +195,36 @@ def test_receive_appends_each_pushed_result_and_answers_success(tmp_path: Path) 
     assert rest.strip().splitlines()[-1] == "3 result(s) received"
     lines = out.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [*pushed, pushed[0]]
+
+
+def test_client_results_and_statistics_show_what_was_dialled(service: Service) -> None:
+    records = [{"sessionId": f"q{i}", "called": [f"1350000{i:04d}"]} for i in range(12)]
+    campaign = service.campaign("queried", records)
+    run = service.dialer(
+        "simulate", "--campaign", str(campaign), "--rate", "2000/s", "--until-empty", "--json"
+    )
+    assert run.returncode == 0, run.stderr
+    reached = json.loads(run.stdout)["failCodes"].get("00000", 0)
+
+    page = service.shell_client("results", "--campaign", str(campaign), "--page-size", "5")
+    assert page.returncode == 0, page.stderr
+    assert page.stdout.rstrip().endswith("12 in all"), page.stdout
+    assert sum(f"q{i} " in page.stdout for i in range(12)) == 5  # one page of five rows
+    raw = service.shell_client(
+        "results", "--campaign", str(campaign), "--call-status", "6", "--every", "--json"
+    )
+    answer = json.loads(raw.stdout)
+    assert answer["totalCount"] == reached
+    assert all(row["callStatus"] == 6 for row in answer["data"])
+
+    table = service.shell_client("statistics", "--campaign", str(campaign))
+    assert table.returncode == 0, table.stderr
+    counts = {
+        line.split("│")[1].strip(): line.split("│")[2].strip()
+        for line in table.stdout.splitlines()
+        if line.count("│") == 3
+    }
+    assert counts["totalFinishCount"] == "12" and counts["unCallCount"] == "0", table.stdout
+    assert counts["totalCallSucc"] == str(reached)
+    unknown = service.shell_client("results", "--campaign", "999")
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: 0200007"), unknown.stderr

@@ -11,6 +11,7 @@ are not run.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -48,17 +49,21 @@ def test_tutorial_blocks_are_found() -> None:
     assert any("make install" in body for body in skipped)
 
 
-def _script(port: int) -> str:
+def _script(port: int, receiver_port: int) -> str:
     runnable = [
         body for body, runs in tutorial_blocks(TUTORIAL.read_text(encoding="utf-8")) if runs
     ]
     script = "\n".join(runnable)
     assert "OPENISALES_PORT=8080" in script
     script = script.replace("OPENISALES_PORT=8080", f"OPENISALES_PORT={port}")
+    assert "RECEIVER_PORT=8099" in script
+    script = script.replace("RECEIVER_PORT=8099", f"RECEIVER_PORT={receiver_port}")
     prologue = (
         "set -euo pipefail\n"
-        # Whatever happens, the background service does not outlive the script.
-        "trap '[ -f serve.pid ] && kill \"$(cat serve.pid)\" 2>/dev/null || true' EXIT\n"
+        # Whatever happens, the background service and receiver do not outlive the script.
+        "trap 'for p in serve.pid receiver.pid; do\n"
+        '  [ -f $p ] && kill "$(cat $p)" 2>/dev/null || true\n'
+        "done' EXIT\n"
     )
     return prologue + script
 
@@ -84,7 +89,7 @@ def _environment(workdir: Path, sftp: SftpServer) -> dict[str, str]:
 
 def test_tutorial_runs_to_a_completed_import(tmp_path: Path, sftp: SftpServer) -> None:
     shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")
-    (tmp_path / "tutorial.sh").write_text(_script(free_port()), encoding="utf-8")
+    (tmp_path / "tutorial.sh").write_text(_script(free_port(), free_port()), encoding="utf-8")
     process = subprocess.Popen(
         ["bash", "tutorial.sh"],
         cwd=tmp_path,
@@ -103,7 +108,9 @@ def test_tutorial_runs_to_a_completed_import(tmp_path: Path, sftp: SftpServer) -
         pytest.fail(f"the tutorial did not finish in 120 s:\n{output}")
     serve_log = tmp_path / "serve.log"
     log = serve_log.read_text(errors="replace")[-3000:] if serve_log.exists() else ""
-    assert process.returncode == 0, f"{output}\n--- serve.log (end):\n{log}"
+    assert process.returncode == 0, (
+        f"rc {process.returncode}\n{output}\n--- serve.log (end):\n{log}"
+    )
 
     assert EXPECTED_COUNTS in (tmp_path / "import.txt").read_text()
     assert EXPECTED_COUNTS in TUTORIAL.read_text(encoding="utf-8")  # the text shows what happens
@@ -113,3 +120,11 @@ def test_tutorial_runs_to_a_completed_import(tmp_path: Path, sftp: SftpServer) -
     assert (
         tmp_path / "home" / ".config" / "openisales" / "profile.json"
     ).stat().st_mode & 0o077 == 0
+
+    # Step 8: the simulated dialer's calls, each pushed once to the receiver, as the text shows.
+    dialled = (tmp_path / "dialled.txt").read_text()
+    calls = int(re.match(r"leased (\d+), reported \1, refused 0", dialled).group(1))  # type: ignore[union-attr]
+    assert dialled.splitlines()[0].rsplit(" in ", 1)[0] in TUTORIAL.read_text(encoding="utf-8")
+    pushed = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert len(pushed) == calls and len({item["callId"] for item in pushed}) == calls
+    assert {item["sessionId"] for item in pushed} == {f"S000{i}" for i in range(1, 10)} - {"S0008"}

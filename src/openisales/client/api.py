@@ -277,3 +277,10 @@ class ISalesClient(SignedSession):
             }
         )
         return self.call("POST", f"/callresult/{segment(campaign_id)}", json=body)
+
+    def statistics(
+        self, campaign_id: int | str | None = None, batch_id: str | None = None
+    ) -> dict[str, Any]:
+        """The V2 daily statistics (``countDetail``): every campaign's, or one campaign's."""
+        params = drop_none({"campaignId": campaign_id, "batchId": batch_id})
+        return self.call("GET", "/statistics", params=params, version="v2")

@@ -1,7 +1,9 @@
 """A simulated dialer's outcomes: a pure, seeded model of what happens when a number is called.
 
-The outcome of a call depends only on the seed, the record (``dataId``), the number called and
-the attempt, so a run can be repeated exactly, and a retry of a number is a fresh draw. With
+The outcome of a call depends only on the seed, the record (its ``sessionId``, else its
+``dataId``), the number called and the attempt, so a run can be repeated exactly (also after
+the same file is imported again: its records get new ``dataId``s but keep their ``sessionId``s),
+and a retry of a number is a fresh draw. With
 probability ``answer_rate`` the call succeeds (``callStatus`` 6, ``failCode`` 00000); otherwise
 it fails (``callStatus`` 5) with one of the failCodes of the result push, weighted as in
 ``FAILURES``. Also the pacing of calls to a rate, as a pure calculation.
@@ -43,7 +45,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class OutcomeModel:
-    """Seeded outcomes: ``outcome(data_id, attempt)`` is the same for the same inputs."""
+    """Seeded outcomes: ``outcome(record, attempt, called_no)`` is the same for the same inputs."""
 
     seed: int
     answer_rate: float
@@ -52,16 +54,16 @@ class OutcomeModel:
         if not 0.0 <= self.answer_rate <= 1.0:
             raise ValueError(f"answer rate must be between 0 and 1, got {self.answer_rate}")
 
-    def _draws(self, data_id: int, attempt: int, called_no: str) -> tuple[float, float]:
+    def _draws(self, record: str | int, attempt: int, called_no: str) -> tuple[float, float]:
         """Two independent uniform numbers in [0, 1) for this call."""
-        key = f"{self.seed}:{data_id}:{called_no}:{attempt}".encode()
+        key = f"{self.seed}:{record}:{called_no}:{attempt}".encode()
         digest = hashlib.blake2b(key, digest_size=16).digest()
         first, second = int.from_bytes(digest[:8]), int.from_bytes(digest[8:])
         return first / _SCALE, second / _SCALE
 
-    def outcome(self, data_id: int, attempt: int, called_no: str = "") -> Outcome:
-        """The outcome of calling ``called_no`` of record ``data_id`` for the ``attempt``-th time."""
-        answer, which = self._draws(data_id, attempt, called_no)
+    def outcome(self, record: str | int, attempt: int, called_no: str = "") -> Outcome:
+        """The outcome of calling ``called_no`` of ``record`` for the ``attempt``-th time."""
+        answer, which = self._draws(record, attempt, called_no)
         if answer < self.answer_rate:
             return Outcome(SUCCESS, SUCCESS_CODE)
         point = which * FAILURE_WEIGHT

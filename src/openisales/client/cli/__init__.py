@@ -18,7 +18,7 @@ Exit codes:
 * 4 the service cannot be reached, or answered an HTTP error without an iSales envelope
 
 This package assembles the commands; each module holds one group of them (``profile``,
-``provision``, ``imports``, ``blocklist``) or what they share (``options``, ``output``,
+``provision``, ``imports``, ``blocklist``, ``results``) or what they share (``options``, ``output``,
 ``follow``). ``dialer`` holds ``openisales dialer ...`` (``dialer_app``): a simulated dialer and a
 result-push receiver, with the same credentials and exit codes.
 """
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import typer
 
-from openisales.client.cli import blocklist, dialer, imports, profile, provision
+from openisales.client.cli import blocklist, dialer, imports, profile, provision, results
 
 __all__ = ["client_app", "dialer_app"]
 
@@ -47,6 +47,8 @@ client_app.command("import")(imports.import_file)
 client_app.command("tasks")(imports.tasks)
 client_app.command("failures")(imports.failures)
 client_app.command("schedules")(imports.schedules)
+client_app.command("results")(results.results)
+client_app.command("statistics")(results.statistics)
 
 blocklist_app.command("add")(blocklist.add)
 blocklist_app.command("delete")(blocklist.delete)

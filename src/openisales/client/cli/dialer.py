@@ -66,7 +66,8 @@ class Tally:
 
 def _result(record: dict[str, Any], model: OutcomeModel) -> dict[str, Any]:
     """The report of one leased number, as the model says the call went."""
-    outcome = model.outcome(int(record["dataId"]), int(record["attempt"]), str(record["calledNo"]))
+    key = record.get("sessionId") or int(record["dataId"])  # sessionId survives a re-import
+    outcome = model.outcome(key, int(record["attempt"]), str(record["calledNo"]))
     lease_id = str(record["leaseId"])
     report = {
         "leaseId": lease_id,

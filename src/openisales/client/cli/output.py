@@ -63,12 +63,14 @@ def emit(envelope: dict[str, Any], as_json: bool, text: object) -> None:
         typer.echo(str(text))
 
 
-def listing(envelope: dict[str, Any], columns: list[str], as_json: bool) -> None:
-    """A query's ``result`` rows as a table, or the raw envelope with --json."""
+def listing(
+    envelope: dict[str, Any], columns: list[str], as_json: bool, rows: str = "result"
+) -> None:
+    """A query's rows (under ``rows``) as a table, or the raw envelope with --json."""
     if as_json:
         print_json(envelope)
     else:
         table = Table(*columns)
-        for row in envelope.get("result") or []:
+        for row in envelope.get(rows) or []:
             table.add_row(*(str(row.get(key, "")) for key in columns))
         out.print(table)
