@@ -37,6 +37,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 from cryptography.fernet import Fernet  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 
+from openisales.domain.record_row import record_row  # noqa: E402
 from openisales.services import campaigns, dispatch, dispatch_results, tenants  # noqa: E402
 from openisales.services.campaigns import CampaignInput  # noqa: E402
 from openisales.services.dispatch import LeaseRequest  # noqa: E402
@@ -67,7 +68,7 @@ def summary(label: str, seconds: Sequence[float]) -> str:
 
 
 def record_rows(campaign_pk: int, n: int, seed: int = 7) -> list[tuple[Any, ...]]:
-    """N records in storage.bulk.RECORD_COLUMNS order."""
+    """N records in the ``domain.record_row`` layout."""
     rng = random.Random(seed)
     rows: list[tuple[Any, ...]] = []
     for i in range(n):
@@ -78,8 +79,12 @@ def record_rows(campaign_pk: int, n: int, seed: int = 7) -> list[tuple[Any, ...]
         recycle = datetime(2099, 6, 1) + timedelta(minutes=i) if rng.random() < 0.9 else None
         priority = rng.randint(1, 5) if rng.random() < 0.8 else None
         rows.append(
-            (campaign_pk, f"s{i}", ",".join(sorted(numbers)), called, None, f"cf{i % 100}",
-             recycle, '{"k":"v"}', priority, 0, None, None)
+            record_row(
+                campaign_pk=campaign_pk, session_id=f"s{i}", called_key=",".join(sorted(numbers)),
+                called=called, caller=None, custom_field=f"cf{i % 100}", recycle_time=recycle,
+                call_data='{"k":"v"}', priority=priority, status=0, import_task_id=None,
+                row_number=None,
+            )
         )  # fmt: skip
     return rows
 

@@ -39,6 +39,7 @@ from prometheus_client import REGISTRY  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from tests.support.receivers import Receiver  # noqa: E402
 
+from openisales.domain.record_row import record_row  # noqa: E402
 from openisales.domain.result_delivery import DeliveryState  # noqa: E402
 from openisales.services import (  # noqa: E402
     campaigns,
@@ -74,8 +75,12 @@ def set_up(rt: Runtime, receiver_url: str, results: int, max_pushes: int) -> int
         )  # fmt: skip
         campaign = campaigns.create(session, VDN_ID, data, now)
         rows = [
-            (campaign.pk, f"s{i}", f"138{i:08d}", f'[{{"calledNo":"138{i:08d}"}}]', None,
-             f"cf{i}", None, None, None, 0, None, None)
+            record_row(
+                campaign_pk=campaign.pk, session_id=f"s{i}", called_key=f"138{i:08d}",
+                called=f'[{{"calledNo":"138{i:08d}"}}]', caller=None, custom_field=f"cf{i}",
+                recycle_time=None, call_data=None, priority=None, status=0, import_task_id=None,
+                row_number=None,
+            )
             for i in range(results)
         ]  # fmt: skip
         load_records(session, rows, now)

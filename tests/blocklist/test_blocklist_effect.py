@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from openisales.storage.calldata import RecordStatus
+from openisales.domain.record_row import RecordStatus
 from openisales.storage.models import CallData
 from tests.imports import conftest as import_fixtures
 from tests.imports.conftest import ImportSetup

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from openisales.client import ISalesClient
+from openisales.domain.record_row import record_row
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage.bulk import load_records
 from openisales.storage.models import CallResult, DialEntry
@@ -60,19 +61,19 @@ class Dial:
         """Write records as an import does: ``called`` (JSON), sessionId, priority, ..."""
         pk = self.campaign_pk(campaign_id)
         rows = [
-            (
-                pk,
-                r.get("sessionId", f"s{i}"),
-                r["called"],  # stands in for the sorted key; unique per record in these tests
-                r["called"],
-                r.get("caller"),
-                r.get("customField"),
-                r.get("recycleTime"),
-                r.get("callData"),
-                r.get("priority"),
-                r.get("status", 0),
-                None,
-                None,
+            record_row(
+                campaign_pk=pk,
+                session_id=r.get("sessionId", f"s{i}"),
+                called_key=r["called"],  # stands in for the sorted key; unique in these tests
+                called=r["called"],
+                caller=r.get("caller"),
+                custom_field=r.get("customField"),
+                recycle_time=r.get("recycleTime"),
+                call_data=r.get("callData"),
+                priority=r.get("priority"),
+                status=r.get("status", 0),
+                import_task_id=None,
+                row_number=None,
             )
             for i, r in enumerate(records)
         ]

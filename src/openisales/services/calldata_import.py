@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openisales.domain.record_row import CALLED_KEY, SESSION_ID, STATUS, RecordRow, RecordStatus
 from openisales.services.calldata_rows import (
-    BLOCKED,
     Chunk,
     FileRejected,
     Header,
@@ -37,9 +37,6 @@ from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage import import_tasks as task_rows
 from openisales.storage.bulk import load_records
-
-# Positions in the rows calldata_rows produces: the identity (sessionId, called_key), the status.
-SESSION_ID, CALLED_KEY, STATUS = 1, 2, 9
 
 
 def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
@@ -82,11 +79,11 @@ class _Tally:
     failed_rows: int = 0
     failures: list[tuple[int, str, str, str, str, list[str]]] = field(default_factory=list)
 
-    def add(self, chunk: Chunk, rows: list[tuple[Any, ...]], duplicates: int) -> None:
+    def add(self, chunk: Chunk, rows: list[RecordRow], duplicates: int) -> None:
         """Count one written chunk: its kept rows, dropped duplicates and failures."""
         self.stored += len(rows)
         self.repeat += duplicates
-        self.black += sum(1 for row in rows if row[STATUS] == BLOCKED)
+        self.black += sum(1 for row in rows if row[STATUS] == RecordStatus.BLOCKED)
         self.failures.extend(chunk.failures)
         self.total, self.failed_rows = chunk.total, chunk.failed_rows
 
@@ -142,10 +139,10 @@ def _finish(
 
 
 def _drop_duplicates(
-    rows: list[tuple[Any, ...]], seen: set[tuple[str, str]]
-) -> tuple[list[tuple[Any, ...]], int]:
+    rows: list[RecordRow], seen: set[tuple[str, str]]
+) -> tuple[list[RecordRow], int]:
     """Rows whose (sessionId, numbers) the campaign or an earlier row of the file does not hold."""
-    kept: list[tuple[Any, ...]] = []
+    kept: list[RecordRow] = []
     for row in rows:
         identity = (row[SESSION_ID], row[CALLED_KEY])
         if identity not in seen:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openisales.domain.record_row import RecordRow, RecordStatus
 from openisales.domain.template import TemplateError, map_header
 from openisales.domain.validation import (
     CallRecord,
@@ -26,7 +27,6 @@ from openisales.readers import MAX_UNPACKED_BYTES, ReadError, open_sheet
 from openisales.services.reader_process import ReaderCrashed, crash_message, run_in_child
 
 CHUNK_ROWS = 20_000
-PENDING, BLOCKED = 0, 1  # storage.calldata.RecordStatus, kept import-free for the child process
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,9 @@ class RowSpec:
 
 @dataclass
 class Chunk:
-    """Rows in storage.bulk.RECORD_COLUMNS order, and failure rows for the report."""
+    """Record rows (``domain.record_row`` layout), and failure rows for the report."""
 
-    rows: list[tuple[Any, ...]]
+    rows: list[RecordRow]
     failures: list[tuple[int, str, str, str, str, list[str]]]
     total: int  # non-blank data rows seen so far
     failed_rows: int  # rows rejected so far
@@ -121,7 +121,9 @@ def produce(path: Path, spec: RowSpec) -> Messages:
         raise FileRejected(str(exc)) from exc
 
 
-def _row(spec: RowSpec, row_number: int, record: CallRecord) -> tuple[Any, ...]:
+def _row(spec: RowSpec, row_number: int, record: CallRecord) -> RecordRow:
+    # Positional, in RECORD_SCHEMA order (a tuple is the cheapest row to build): checked by
+    # tests/unit/test_record_row.py against the schema, by name.
     blocked = bool(spec.blocked) and any(n.called_no in spec.blocked for n in record.called)
     return (
         spec.campaign_pk,
@@ -133,7 +135,7 @@ def _row(spec: RowSpec, row_number: int, record: CallRecord) -> tuple[Any, ...]:
         record.recycle_time,
         record.call_data,
         record.priority,
-        BLOCKED if blocked else PENDING,
+        RecordStatus.BLOCKED if blocked else RecordStatus.PENDING,
         spec.task_id,
         row_number,
     )

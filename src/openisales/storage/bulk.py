@@ -13,27 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-# The order of the values in every row handed to load_records.
-RECORD_COLUMNS = (
-    "campaign_pk",
-    "session_id",
-    "called_key",
-    "called",
-    "caller",
-    "custom_field",
-    "recycle_time",
-    "call_data",
-    "priority",
-    "status",
-    "import_task_id",
-    "row_number",
-)
-RECYCLE_TIME = RECORD_COLUMNS.index("recycle_time")
+from openisales.domain.record_row import RECORD_COLUMNS, RECYCLE_TIME, RecordRow
+
 SQLITE_BATCH = 50_000
 
 
-def load_records(session: Session, rows: Sequence[tuple[Any, ...]], created_at: datetime) -> None:
-    """Insert call-data rows (values in RECORD_COLUMNS order), all created at ``created_at``."""
+def load_records(session: Session, rows: Sequence[RecordRow], created_at: datetime) -> None:
+    """Insert call-data rows (``domain.record_row`` layout), all created at ``created_at``."""
     if not rows:
         return
     connection = session.connection()
@@ -52,7 +38,7 @@ def sqlite_datetime(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _executemany(raw: Any, rows: Sequence[tuple[Any, ...]], columns: str, created: str) -> None:
+def _executemany(raw: Any, rows: Sequence[RecordRow], columns: str, created: str) -> None:
     marks = ", ".join("?" * (len(RECORD_COLUMNS) + 1))
     statement = f"INSERT INTO call_data ({columns}) VALUES ({marks})"
     cursor = raw.cursor()
@@ -64,14 +50,14 @@ def _executemany(raw: Any, rows: Sequence[tuple[Any, ...]], columns: str, create
         cursor.close()
 
 
-def _for_sqlite(row: tuple[Any, ...], created: str) -> tuple[Any, ...]:
+def _for_sqlite(row: RecordRow, created: str) -> tuple[Any, ...]:
     recycle = row[RECYCLE_TIME]
     if recycle is None:
         return (*row, created)
     return (*row[:RECYCLE_TIME], sqlite_datetime(recycle), *row[RECYCLE_TIME + 1 :], created)
 
 
-def _copy(raw: Any, rows: Sequence[tuple[Any, ...]], columns: str, created: datetime) -> None:
+def _copy(raw: Any, rows: Sequence[RecordRow], columns: str, created: datetime) -> None:
     with raw.cursor() as cursor, cursor.copy(f"COPY call_data ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row((*row, created))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from openisales.domain.dispatch import DialState, Outcome
+from openisales.domain.record_row import RecordStatus
 from openisales.storage.models import (
     BlocklistEntry,
     CallData,
@@ -19,13 +19,6 @@ from openisales.storage.models import (
     Campaign,
     DialEntry,
 )
-
-
-class RecordStatus(IntEnum):
-    """Where a record stands; blocked records are kept but never dialled."""
-
-    PENDING = 0
-    BLOCKED = 1
 
 
 def identity_keys(session: Session, campaign_pk: int) -> set[tuple[str, str]]:

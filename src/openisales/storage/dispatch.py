@@ -17,8 +17,8 @@ from sqlalchemy import Table, Update, bindparam, case, func, insert, literal, se
 from sqlalchemy.orm import Session
 
 from openisales.domain.dispatch import DEFAULT_PRIORITY, NUMBER_LEASE, PRIORITY_TOP, DialState
+from openisales.domain.record_row import RecordStatus
 from openisales.storage import result_deliveries
-from openisales.storage.calldata import RecordStatus
 from openisales.storage.models import CallData, CallResult, Campaign, DialEntry
 
 QUEUE = cast(Table, DialEntry.__table__)  # executemany updates go through Core

@@ -230,7 +230,7 @@ class CallData(Base):
     call_data: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[int | None] = mapped_column(Integer)
     batch_id: Mapped[str | None] = mapped_column(String(64))  # V2 JSON adds (add-batch interface)
-    status: Mapped[int] = mapped_column(Integer, default=0)  # see storage.calldata.RecordStatus
+    status: Mapped[int] = mapped_column(Integer, default=0)  # a domain.record_row.RecordStatus
     import_task_id: Mapped[str | None] = mapped_column(String(32))
     row_number: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openisales.domain.cells import Cell
+from openisales.domain.record_row import RecordStatus
 from openisales.domain.template import FIELDS, ColumnMap
 from openisales.domain.validation import CallRecord, RowError, validate_row
 from openisales.errors import (
@@ -30,7 +31,6 @@ from openisales.services.calldata_rows import called_json, called_key
 from openisales.services.campaigns import INTELLIGENT_IVR, CampaignStatus
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
-from openisales.storage.calldata import RecordStatus
 from openisales.storage.models import Campaign
 
 MAX_RECORDS_PER_ADD = 20
