@@ -15,6 +15,7 @@ the HTTP status is always the code's, never the class's. The hierarchy::
     ├── ParameterError        0200001; seed Table 8: EmptyValue, InvalidCharacters, WrongType,
     │                         WrongValue, WrongCombination, HourMinuteUnpaired; NumberBlocklisted
     ├── AuthenticationError   signature, key, clock window, replay: HTTP 401
+    ├── RequestInProgress     the same signed request is still being carried out: HTTP 409
     ├── ForbiddenError        a valid key asking for another tenant: HTTP 403
     ├── NotFoundError         ServerNotFound, CampaignNotFound, CallDataNotFound,
     │                         ImportTaskNotFound, ScheduleNotFound, NotOnBlocklist, TenantNotFound
@@ -97,6 +98,7 @@ class ResultCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = _ours("0200115", 415, "Content-Type must be application/json; charset=UTF-8.", "Content-Type必须为application/json; charset=UTF-8")
     REQUEST_TIMEOUT = _ours("0200116", 408, "The request body did not arrive in time.", "请求体未在规定时间内送达")
     HEADERS_TOO_LARGE = _ours("0200117", 431, "The request line and headers are too large.", "请求行和请求头过大")
+    REQUEST_IN_PROGRESS = _ours("0200118", 409, "The same signed request is still being processed; send it again later for its answer.", "相同的签名请求仍在处理中，请稍后再次发送以获取其应答")
     BLOCKLISTED = _ours("0200120", 200, "A called number is on the tenant's blocklist; nothing was added.", "被叫号码在租户的黑名单中，未添加任何数据")
     PENDING_LIMIT = _ours("0200121", 200, "The campaign cannot hold more incomplete call records.", "外呼活动中未完成的外呼数据已达上限")
     LEASE_NOT_FOUND = _ours("0200130", 200, "No such lease, or it has ended; its number may be leased again.", "租约不存在或已结束，其号码可被再次租用")
@@ -192,6 +194,16 @@ class NumberBlocklisted(ParameterError, code=ResultCode.BLOCKLISTED):
 
 class AuthenticationError(ISalesError, code=ResultCode.UNAUTHORIZED):
     """The request is not signed by a known key, or the signature does not hold."""
+
+
+class RequestInProgress(ISalesError, code=ResultCode.REQUEST_IN_PROGRESS):
+    """An identical signed request (a retry) arrived while the first is still carried out."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the first request with this signature is still being processed; "
+            "send it again later for its answer"
+        )
 
 
 class ForbiddenError(ISalesError, code=ResultCode.FORBIDDEN):

@@ -40,7 +40,7 @@ QUOTED_ZH = {
 
 @pytest.mark.parametrize("code", list(ResultCode), ids=lambda c: c.name)
 def test_every_code_has_a_status_and_both_texts(code: ResultCode) -> None:
-    assert code.http_status in (200, 401, 403, 404, 405, 408, 413, 415, 431, 500)
+    assert code.http_status in (200, 401, 403, 404, 405, 408, 409, 413, 415, 431, 500)
     assert code.en.strip() and code.zh.strip()
     assert HAN.search(code.zh), f"{code.name}: the zh_CN text has no Chinese"
     assert HAN.search(code.en) is None
@@ -88,6 +88,7 @@ SAMPLE_ARGS: dict[type[ISalesError], tuple[object, ...]] = {
     errors.BodyTooLarge: (1024,),
     errors.RequestTimeout: (2.5,),
     errors.UnsupportedMediaType: ("text/plain",),
+    errors.RequestInProgress: (),
 }
 
 
@@ -172,6 +173,11 @@ def test_a_parameter_error_of_a_row_code_keeps_that_code_and_its_status() -> Non
         (
             errors.UnsupportedMediaType(None),
             "Content-Type must be application/json; charset=UTF-8, got None",
+        ),
+        (
+            errors.RequestInProgress(),
+            "the first request with this signature is still being processed; "
+            "send it again later for its answer",
         ),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, ISalesError) else "",

@@ -193,7 +193,6 @@ def test_scheduled_blackfile_import_waits_for_its_time(setup: ImportSetup) -> No
         ({"minute": 30}, "02000010"),
         ({"hour": 24, "minute": 0}, "02000007"),
         ({"hour": "eight", "minute": 0}, "02000006"),
-        ({"extra": 1}, "02000011"),
         ({"serverId": "999"}, "0200006"),
     ],
 )

@@ -125,7 +125,6 @@ def test_restriction_is_stored_and_returned(isales: ISalesClient) -> None:
         ({"blocklist": ["138"], "restrictTimes": "x", "restrictPeriod": "1"}, "02000006"),
         ({"blocklist": ["138"], "restrictTimes": 1, "restrictPeriod": "2"}, "02000007"),
         ({"blocklist": ["138"], "restrictTimes": 1, "restrictPeriod": [1]}, "02000006"),
-        ({"blocklist": ["138"], "remark": "x"}, "02000011"),
     ],
 )
 def test_add_rules(api: Api, isales: ISalesClient, body: dict[str, Any], code: str) -> None:
@@ -209,7 +208,6 @@ def test_delete_an_expired_entry(isales: ISalesClient, clock: Clock) -> None:
         ({"blocklistNo": "13a"}, "02000002"),
         ({"blocklistNo": "1" * 25}, "02000003"),
         ({"blocklistNo": ["138"]}, "02000006"),
-        ({"blocklistNo": "138", "blocklist": ["138"]}, "02000011"),
         ({"blocklistNo": "999"}, "0200114"),
     ],
 )
@@ -271,7 +269,6 @@ def test_query_without_body(isales: ISalesClient) -> None:
         ({"limit": 101}, "02000007"),
         ({"offset": -1}, "02000007"),
         ({"offset": "x"}, "02000006"),
-        ({"campaignId": 1}, "02000011"),
     ],
 )
 def test_query_rules(isales: ISalesClient, body: dict[str, Any], code: str) -> None:

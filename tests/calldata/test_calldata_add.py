@@ -148,7 +148,6 @@ def test_v1_numbers_must_be_unique_within_the_request(
         ("priority", 0, WRONG_VALUE),
         ("priority", "high", WRONG_TYPE),
         ("priority", True, WRONG_TYPE),
-        ("dialMode", "x", TOO_MANY),
     ],
 )
 def test_v1_field_rules(
@@ -159,11 +158,6 @@ def test_v1_field_rules(
     desc = refused(add_v1(isales, campaign, good, bad), code)
     assert "callDataList.1" in desc and field in desc
     assert stored_count(api) == 0  # the good record is not added either
-
-
-def test_unknown_top_level_field_is_refused(isales: ISalesClient, campaign: int) -> None:
-    body = {"callDataList": numbered(1), "extra": 1}
-    refused(isales.call("POST", f"/calldata/{campaign}", json=body), TOO_MANY)
 
 
 def test_call_data_must_be_a_json_object_for_intelligent_ivr(isales: ISalesClient) -> None:

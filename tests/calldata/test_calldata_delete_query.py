@@ -24,7 +24,7 @@ from tests.conftest import Api
 from tests.imports.conftest import ImportSetup, create_campaign
 
 EMPTY, INVALID_CHARS, TOO_LONG = "02000001", "02000002", "02000003"
-WRONG_TYPE, WRONG_VALUE, COMBINATION, TOO_MANY = "02000006", "02000007", "02000009", "02000011"
+WRONG_TYPE, WRONG_VALUE, COMBINATION = "02000006", "02000007", "02000009"
 CAMPAIGN_NOT_FOUND, CALL_DATA_NOT_FOUND = "0200007", "0200033"
 
 
@@ -169,7 +169,6 @@ def test_archive_history_moves_records_with_their_data_id(
         ({"sessionId": "s" * 33}, TOO_LONG),
         ({"customField": "c" * 201}, TOO_LONG),
         ({"sessionId": "a", "archiveHistory": 2}, WRONG_VALUE),
-        ({"sessionId": "a", "status": 0}, TOO_MANY),
     ],
 )
 def test_delete_rules(

@@ -256,8 +256,8 @@ def _authenticate(rt: Runtime, request: SignedRequest) -> int:
             request,
             now=rt.clock(),
             skew=timedelta(minutes=15),
-            remember=rt.replay.remember,
-        )
+            replays=rt.replay,
+        ).vdn_id
 
 
 def test_rotate_key_replaces_the_pair(cli: Cli) -> None:

@@ -47,7 +47,7 @@ CAMPAIGN = {
     "callerNo": "10086",
     "scheduleParam": {"workDays": "1,2,3"},
     "ivrParam": {"flow": "main"},
-    "someDocumentedExtra": "kept",
+    "callBackUrl": "https://crm.example.com/cb",  # documented, not interpreted: kept as given
 }
 # (method, path, version, a valid body)
 BODIES: list[tuple[str, str, str, dict[str, Any]]] = [

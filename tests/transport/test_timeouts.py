@@ -14,7 +14,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from openisales.api.middleware import SignedRequestMiddleware
 from openisales.errors import ResultCode
-from openisales.services.authentication import SignedRequest
+from openisales.services.authentication import Admission, SignedRequest
 from tests.transport.conftest import Service, answers, free_port
 
 PATH = "/rest/isales/v1/openapi/campaigns/12/file/queryServer"
@@ -194,9 +194,9 @@ async def test_middleware_answers_408_when_the_body_never_comes() -> None:
     authenticated: list[SignedRequest] = []
     reached: list[Scope] = []
 
-    async def authenticate(request: SignedRequest) -> int:
+    async def authenticate(request: SignedRequest) -> Admission:
         authenticated.append(request)
-        return 12
+        return Admission(12)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         reached.append(scope)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openisales import console
 from openisales.api import deps, docs_ui, errors, reference
-from openisales.api.middleware import Authenticator, SignedRequestMiddleware
+from openisales.api.middleware import AnswerRecorder, Authenticator, SignedRequestMiddleware
 from openisales.api.observability import ObservabilityMiddleware
 from openisales.api.observability import router as metrics_router
 from openisales.api.routes import (
@@ -27,7 +27,7 @@ from openisales.api.routes import (
     system,
 )
 from openisales.services import authentication
-from openisales.services.authentication import SignedRequest
+from openisales.services.authentication import Admission, Answer, SignedRequest
 from openisales.services.runtime import Runtime
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -59,6 +59,7 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
     app.add_middleware(
         SignedRequestMiddleware,
         authenticate=_authenticator(rt),
+        record_answer=_answer_recorder(rt),
         max_body_bytes=rt.settings.max_body_bytes,
         read_timeout=rt.settings.request_read_timeout_seconds,
     )
@@ -77,13 +78,20 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
 def _authenticator(rt: Runtime) -> Authenticator:
     skew = timedelta(seconds=rt.settings.signature_skew_seconds)
 
-    def check(request: SignedRequest) -> int:
+    def check(request: SignedRequest) -> Admission:
         with rt.db.read() as session:
             return authentication.authenticate(
-                session, rt.box, request, now=rt.clock(), skew=skew, remember=rt.replay.remember
+                session, rt.box, request, now=rt.clock(), skew=skew, replays=rt.replay
             )
 
-    async def authenticate(request: SignedRequest) -> int:
+    async def authenticate(request: SignedRequest) -> Admission:
         return await run_in_threadpool(check, request)
 
     return authenticate
+
+
+def _answer_recorder(rt: Runtime) -> AnswerRecorder:
+    async def record(key: str, answer: Answer | None) -> None:
+        await run_in_threadpool(authentication.keep_answer, rt.replay, key, answer)
+
+    return record

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from openisales.api.schemas import Limit, Offset, Strict
+from openisales.api.schemas import Lenient, Limit, Offset
 from openisales.api.validators import fail, int_rule
 from openisales.domain.blocklist_template import (
     RESTRICT_TIMES_MAX,
@@ -49,7 +49,7 @@ RestrictTimes = Annotated[
 ]
 
 
-class AddBlocklistRequest(Strict):
+class AddBlocklistRequest(Lenient):
     blocklist: NumberList
     validity_expiration_time: OptText = Field(default=None, alias="validityExpirationTime")
     validity_time: ValidityTime = Field(default=None, alias="validityTime")
@@ -57,11 +57,11 @@ class AddBlocklistRequest(Strict):
     restrict_period: OptText = Field(default=None, alias="restrictPeriod")
 
 
-class DeleteBlocklistRequest(Strict):
+class DeleteBlocklistRequest(Lenient):
     blocklist_no: Text = Field(alias="blocklistNo")
 
 
-class QueryBlocklistRequest(Strict):
+class QueryBlocklistRequest(Lenient):
     """The documented optional filter, plus paging as an extension (offset 0, limit 100)."""
 
     blocklist: OptNumberList = None

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from openisales.api.schemas import Strict
+from openisales.api.schemas import Lenient
 from openisales.api.validators import DIALLABLE, fail, int_rule, text_rule
 from openisales.errors import ResultCode
 from openisales.services.calldata import MAX_RECORDS_PER_ADD, NewRecord
@@ -85,7 +85,7 @@ Numbers = Annotated[
 BatchId = Annotated[str | None, BeforeValidator(text_rule(max_len=BATCH_ID_MAX))]
 
 
-class _RecordFields(Strict):
+class _RecordFields(Lenient):
     FREE_TEXT = frozenset({"call_data"})
 
     session_id: Text = Field(default=None, alias="sessionId")
@@ -134,17 +134,17 @@ RecordsV1 = Annotated[list[RecordV1], BeforeValidator(_record_list)]
 RecordsV2 = Annotated[list[RecordV2], BeforeValidator(_record_list)]
 
 
-class AddCallDataV1Request(Strict):
+class AddCallDataV1Request(Lenient):
     call_data_list: RecordsV1 = Field(alias="callDataList")
 
 
-class AddCallDataV2Request(Strict):
+class AddCallDataV2Request(Lenient):
     call_data_list: RecordsV2 = Field(alias="callDataList")
     # The batch (add-batch interface) of every record that does not name its own.
     batch_id: BatchId = Field(default=None, alias="batchId")
 
 
-class DeleteCallDataRequest(Strict):
+class DeleteCallDataRequest(Lenient):
     session_id: Annotated[str | None, BeforeValidator(text_rule(max_len=32))] = Field(
         default=None, alias="sessionId"
     )

@@ -17,7 +17,7 @@ from openisales.api.schemas import (
     CampaignName,
     DateTimeText,
     DeviceType,
-    Strict,
+    Lenient,
 )
 from openisales.api.validators import DIALLABLE, fail, int_rule, text_rule
 from openisales.errors import ResultCode
@@ -54,7 +54,7 @@ def _init_status(value: Any) -> Any:
     return None if checked == 0 else checked
 
 
-class CallerNumber(Strict):
+class CallerNumber(Lenient):
     access_code: Annotated[
         str,
         BeforeValidator(
@@ -65,7 +65,7 @@ class CallerNumber(Strict):
 
 
 class CampaignV2Fields(CampaignFields):
-    """Fields common to the V2 create and modify; unknown documented fields are kept as given."""
+    """Fields common to the V2 create and modify; documented ones not declared are kept as given."""
 
     caller_no: Annotated[list[CallerNumber] | None, BeforeValidator(_caller_list)] = Field(  # type: ignore[assignment]
         default=None, alias="callerNo"

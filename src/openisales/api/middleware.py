@@ -2,6 +2,10 @@
 
 A pure ASGI middleware, because the signature covers the raw body: it must be read (within the
 cap) and checked before any JSON parsing, so an unsigned request never reaches validation.
+
+It also keeps the first answer of each signed mutating request (``Recorder``), so that the same
+request sent again is answered with it instead of being carried out twice
+(services.authentication).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openisales.api.envelope import failure
@@ -21,15 +26,22 @@ from openisales.errors import (
     ForbiddenError,
     ISalesError,
     RequestTimeout,
+    ResultCode,
     UnsupportedMediaType,
 )
-from openisales.services.authentication import SignedRequest
+from openisales.services.authentication import ANSWER_MAX_BYTES, Admission, Answer, SignedRequest
 
 ISALES_PREFIX = "/rest/isales/"
 VDN_IN_PATH = re.compile(r"^/rest/isales/v\d+/openapi/campaigns/([^/]+)")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-Authenticator = Callable[[SignedRequest], Awaitable[int]]
+Authenticator = Callable[[SignedRequest], Awaitable[Admission]]
+# Stores the first answer under the request's replay key; None: the answer is not kept.
+AnswerRecorder = Callable[[str, Answer | None], Awaitable[None]]
+
+
+async def _keep_nothing(_key: str, _answer: Answer | None) -> None:
+    return None
 
 
 class SignedRequestMiddleware:
@@ -40,11 +52,13 @@ class SignedRequestMiddleware:
         authenticate: Authenticator,
         max_body_bytes: int,
         read_timeout: float = 30.0,
+        record_answer: AnswerRecorder = _keep_nothing,
     ) -> None:
         self.app = app
         self.authenticate = authenticate
         self.max_body_bytes = max_body_bytes
         self.read_timeout = read_timeout
+        self.record_answer = record_answer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(ISALES_PREFIX):
@@ -53,17 +67,38 @@ class SignedRequestMiddleware:
         try:
             body = await self._read_body(scope, receive)
             request = _signed_request(scope, body)
-            vdn_id = await self.authenticate(request)
+            admission = await self.authenticate(request)
+        except ISalesError as exc:
+            await _refusal(exc)(scope, receive, send)
+            return
+        if admission.answer is not None:  # an identical request's first answer, sent again
+            await _stored(admission.answer)(scope, receive, send)
+            return
+        if admission.replay_key is None:
+            await self._admit(scope, receive, send, request, admission.vdn_id)
+            return
+        recorder = Recorder(send)
+        try:
+            await self._admit(scope, receive, recorder.send, request, admission.vdn_id)
+        except Exception:
+            recorder.failed()  # the outer handler answers 500 (INTERNAL): that is the answer
+            raise
+        finally:
+            # Shielded: a client that hangs up must not leave the signature "processing".
+            with anyio.CancelScope(shield=True):
+                await self.record_answer(admission.replay_key, recorder.answer())
+
+    async def _admit(
+        self, scope: Scope, receive: Receive, send: Send, request: SignedRequest, vdn_id: int
+    ) -> None:
+        try:
             _check_content_type(request)
             _check_tenant(scope["path"], vdn_id)
         except ISalesError as exc:
-            response = failure(exc.code, exc.message)
-            if isinstance(exc, RequestTimeout):
-                response.headers["connection"] = "close"  # the rest of the body is not awaited
-            await response(scope, receive, send)
+            await _refusal(exc)(scope, receive, send)
             return
         scope.setdefault("state", {})["vdn_id"] = vdn_id
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, _replay(request.body, receive), send)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         declared = _header(scope, b"content-length")
@@ -92,6 +127,62 @@ class SignedRequestMiddleware:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+class Recorder:
+    """Passes an answer on to the client and keeps a copy of it, up to ``ANSWER_MAX_BYTES``."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._status: int | None = None
+        self._content_type: str | None = None
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._complete = False
+        self._too_large = False
+
+    async def send(self, message: Message) -> None:
+        """Note the message, then send it on unchanged."""
+        if message["type"] == "http.response.start":
+            self._status = int(message["status"])
+            for key, value in message.get("headers", []):
+                if key.lower() == b"content-type":
+                    self._content_type = value.decode("latin-1")
+        elif message["type"] == "http.response.body":
+            chunk = message.get("body", b"")
+            self._size += len(chunk)
+            self._too_large = self._too_large or self._size > ANSWER_MAX_BYTES
+            if not self._too_large:
+                self._chunks.append(chunk)
+            self._complete = not message.get("more_body", False)
+        await self._send(message)
+
+    def failed(self) -> None:
+        """The application raised: when nothing was sent yet, the answer is the 500 envelope
+        the outer error handler sends (api.errors); else the answer is unknown."""
+        if self._status is None:
+            internal = failure(ResultCode.INTERNAL)
+            self._status = internal.status_code
+            self._content_type = internal.headers.get("content-type")
+            self._chunks, self._complete = [bytes(internal.body)], True
+
+    def answer(self) -> Answer | None:
+        """The whole answer, or None when it did not complete or is too large to keep."""
+        if self._status is None or not self._complete or self._too_large:
+            return None
+        return Answer(self._status, self._content_type, b"".join(self._chunks))
+
+
+def _refusal(exc: ISalesError) -> Response:
+    response = failure(exc.code, exc.message)
+    if isinstance(exc, RequestTimeout):
+        response.headers["connection"] = "close"  # the rest of the body is not awaited
+    return response
+
+
+def _stored(answer: Answer) -> Response:
+    headers = {"content-type": answer.content_type} if answer.content_type else None
+    return Response(answer.body, status_code=answer.status, headers=headers)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 
 from openisales.api.params import OFFSET_MAX
-from openisales.api.schemas import Strict
+from openisales.api.schemas import Lenient
 from openisales.api.validators import DIALLABLE, int_rule, text_rule
 from openisales.services.call_results import FINAL_PAGE_MAX, ResultQuery
 
@@ -20,7 +20,7 @@ PAGE_NUM_MAX = OFFSET_MAX // FINAL_PAGE_MAX  # the offset of the last page stays
 Day = Annotated[str | None, BeforeValidator(text_rule(max_len=10))]
 
 
-class QueryResultsRequest(Strict):
+class QueryResultsRequest(Lenient):
     """The documented filters and paging; ``called`` and ``callStatus`` are extensions."""
 
     session_id: Annotated[str | None, BeforeValidator(text_rule(max_len=32))] = Field(

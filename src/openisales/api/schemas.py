@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import Annotated, Any, ClassVar, get_args
 
@@ -27,6 +29,7 @@ from openisales.api.validators import (
 from openisales.domain.text import find_control_in
 from openisales.errors import ResultCode
 
+log = logging.getLogger("openisales.api")
 # cec_07_0792: "cannot contain ~!@#$%^&*()+=|{}'":;<>/?.\[]!¥…"
 USER_NAME_FORBIDDEN = "~!@#$%^&*()+=|{}'\":;<>/?.\\[]！¥…"
 DESCRIPTION_FORBIDDEN = '"[]=;<>'
@@ -90,6 +93,13 @@ def _extra_text(value: Any) -> Any:
     return value
 
 
+def _refuse_control_in_names(data: Any) -> None:
+    if isinstance(data, dict):
+        found = find_control_in(dict.fromkeys(data))
+        if found is not None:
+            raise fail(ResultCode.INVALID_CHARS, found)
+
+
 class Checked(BaseModel):
     """Every request body: no control character in any text, names included (02000002).
 
@@ -103,10 +113,7 @@ class Checked(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_control_in_names(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            found = find_control_in(dict.fromkeys(data))
-            if found is not None:
-                raise fail(ResultCode.INVALID_CHARS, found)
+        _refuse_control_in_names(data)
         return data
 
     @field_validator("*", mode="before")
@@ -119,49 +126,99 @@ class Checked(BaseModel):
 
 
 class Strict(Checked):
-    """A body that refuses unknown fields (02000011)."""
+    """A body whose set of fields our documentation fixes: unknown fields are 02000011.
+
+    Only the extension interfaces whose every client is openisales' own (the dialer): a field
+    a dialer misspells must not be lost quietly.
+    """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
-class Open(Checked):
-    """A body that keeps documented fields it does not interpret, to store and return them."""
+@cache
+def _declared(model: type[BaseModel]) -> frozenset[str]:
+    """Every name a field of ``model`` may be sent under: its alias and its own name."""
+    names = {name for name in model.model_fields}
+    names.update(field.alias for field in model.model_fields.values() if field.alias)
+    return frozenset(names)
+
+
+def _log_ignored(model: type[BaseModel], names: Iterable[str]) -> None:
+    # Names only, never values: a value may be a password or a customer's number. repr()
+    # keeps a name with odd characters on one log line; the slices bound the line.
+    shown = ", ".join(repr(name[:64]) for name in list(names)[:20])
+    log.debug("%s: ignored fields that are not parameters: %s", model.__name__, shown)
+
+
+class Lenient(Checked):
+    """A body of a documented iSales interface: unknown fields are accepted and ignored.
+
+    A client of a newer CC-iSales edition sends fields this one does not know; they are left
+    out before validation (their values are neither checked nor stored) and their names are
+    logged at debug level. ``KEPT`` names documented fields that are not declared but stored
+    as given (see ``Open``).
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    KEPT: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _leave_out_unknown(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        # A subclass's validator runs before its base's: the names rule first, so an unknown
+        # name with a control character is refused (02000002) like any other, not ignored.
+        _refuse_control_in_names(data)
+        known = _declared(cls) | cls.KEPT
+        unknown = [key for key in data if key not in known]
+        if not unknown:
+            return data
+        _log_ignored(cls, unknown)
+        return {key: value for key, value in data.items() if key in known}
+
+
+class Open(Lenient):
+    """A body that also keeps the documented fields in ``KEPT`` it does not interpret, to store
+    and return them as given."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     __pydantic_extra__: dict[str, Annotated[Any, BeforeValidator(_extra_text)]] = Field(init=False)
 
 
-class ServerInfo(Strict):
+class ServerInfo(Lenient):
     ip: HostAddress
     port: Port
     file_path: DefaultPath = Field(alias="filePath")
 
 
-class AddServerRequest(Strict):
+class AddServerRequest(Lenient):
     user_name: UserName = Field(alias="userName")
     server_pwd: Password = Field(alias="serverPwd")
     server_info: ServerInfo = Field(alias="serverInfo")
 
 
-class UpdateServerRequest(Strict):
+class UpdateServerRequest(Lenient):
     user_name: UserName = Field(alias="userName")
     server_pwd: OptPassword = Field(default=None, alias="serverPwd")
     server_info: ServerInfo = Field(alias="serverInfo")
 
 
-class PageRequest(Strict):
+class PageRequest(Lenient):
     offset: Offset
     limit: Limit
 
 
-class ScheduleParam(Open):
-    """Working and holiday calling windows, ``HH:mm``; checked in the campaign service."""
+# The published campaign fields (cec_07_0721/0722 tables and the V2 example) that no field of
+# CampaignFields declares: kept as given and returned by the details. Any other field is ignored.
+CAMPAIGN_KEPT = frozenset({"skillParam", "callBackUrl", "retryPolicy", "callPolicy", "priority"})
 
 
 class CampaignFields(Open):
-    """Fields common to create and modify (V1). Unknown documented fields are kept as given."""
+    """Fields common to create and modify (V1); the documented ones in ``KEPT`` stored as given."""
 
     FREE_TEXT = frozenset({"description"})
+    KEPT = CAMPAIGN_KEPT
 
     name: CampaignName | None = None
     description: Description = None
@@ -182,7 +239,7 @@ class CreateCampaignRequest(CampaignFields):
     device_type: DeviceType = Field(alias="deviceType")
 
 
-class UploadFileServerRequest(Strict):
+class UploadFileServerRequest(Lenient):
     server_id: ServerId = Field(alias="serverId")
     file_path: OptFilePath = Field(default=None, alias="filePath")
     file_name: FileName = Field(alias="fileName")
@@ -190,7 +247,7 @@ class UploadFileServerRequest(Strict):
     minute: Minute = None
 
 
-class QueryImportTasksRequest(Strict):
+class QueryImportTasksRequest(Lenient):
     offset: Offset
     limit: Limit
     import_task_ids: (

@@ -14,6 +14,7 @@ import httpx
 
 from openisales.client.auth import JSON_CONTENT_TYPE, AuthV2
 from openisales.client.errors import ISalesHTTPError, ISalesResponseError
+from openisales.client.retry import ReplayingTransport
 
 Params = Mapping[str, str | int | float | bool | None]
 
@@ -56,12 +57,18 @@ class SignedSession:
         timeout: float = 30.0,
         verify: bool | str = True,
         clock: Callable[[], datetime] | None = None,
+        retries: int = 0,
     ) -> None:
+        """``retries``: how many times to send a request again, unchanged (same signature), when
+        its answer is lost or the service is still making it (client.retry)."""
         self.vdn_id = vdn_id
         # httpx 0.28 deprecates verify=<path>, so build the context from the CA bundle ourselves.
         tls: bool | ssl.SSLContext = (
             ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
         )
+        if retries > 0:
+            inner = transport or httpx.HTTPTransport(verify=tls)
+            transport = ReplayingTransport(inner, retries)
         self._http = httpx.Client(
             base_url=base_url,
             auth=AuthV2(access_key, secret_key, clock=clock),

@@ -1,20 +1,34 @@
-"""Who is calling: checks an auth-v2 signed request and names the tenant it acts for."""
+"""Who is calling: checks an auth-v2 signed request and names the tenant it acts for.
+
+A signed mutating request is accepted once. The same request sent again inside the clock window
+(a client's automatic retry after a lost answer) is not carried out again: it gets the first
+answer again when that is known, ``RequestInProgress`` (409) while the first is still being
+carried out, and 401 "replayed request" when the answer was not kept (over
+``ANSWER_MAX_BYTES``, or never completed).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from openisales.auth import signing
-from openisales.errors import AuthenticationError
+from openisales.errors import AuthenticationError, RequestInProgress
 from openisales.storage import tenants as tenant_rows
 from openisales.storage.crypto import SecretBox
+from openisales.storage.replay import ReplayState, Seen
 
 MUTATING_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+# The largest first answer kept for replays; a replay of a larger one is refused with 401.
+ANSWER_MAX_BYTES = 64 * 1024
+REPLAYED = "replayed request: this signature was already used"
 
 
 @dataclass(frozen=True)
@@ -27,6 +41,53 @@ class SignedRequest:
     repeated_headers: frozenset[str] = frozenset()  # lower-cased names sent more than once
 
 
+@dataclass(frozen=True)
+class Answer:
+    """An answer as it was sent: HTTP status, Content-Type and body bytes."""
+
+    status: int
+    content_type: str | None
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A request that passed the signature check.
+
+    ``replay_key``: record the answer of this request under it (a new signed mutating request).
+    ``answer``: the first answer of the identical request, to send again instead of carrying it
+    out.
+    """
+
+    vdn_id: int
+    replay_key: str | None = None
+    answer: Answer | None = None
+
+
+class Replays(Protocol):
+    """The replay guard (storage.replay.ReplayGuard)."""
+
+    def claim(self, signature: str, request_digest: str, until: datetime) -> Seen | None: ...
+
+    def answer(
+        self, signature: str, status: int, content_type: str | None, body: bytes | None
+    ) -> None: ...
+
+
+def keep_answer(replays: Replays, replay_key: str, answer: Answer | None) -> None:
+    """Store the first answer of a request for its replays; None (or too large): not kept."""
+    if answer is None or len(answer.body) > ANSWER_MAX_BYTES:
+        replays.answer(replay_key, 0, None, None)
+    else:
+        replays.answer(replay_key, answer.status, answer.content_type, answer.body)
+
+
+def request_digest(request: SignedRequest) -> str:
+    """SHA-256 of what makes two requests the same one: method, path, query and body bytes."""
+    head = json.dumps([request.method, request.path, list(request.query)]).encode("utf-8")
+    return hashlib.sha256(head + b"\n" + request.body).hexdigest()
+
+
 def authenticate(
     session: Session,
     box: SecretBox,
@@ -34,12 +95,11 @@ def authenticate(
     *,
     now: datetime,
     skew: timedelta,
-    remember: Callable[[str, datetime], bool],
-) -> int:
-    """The vdnId of the key that signed ``request``; AuthenticationError when anything is off.
-
-    ``remember`` records a mutating request's signature and says False for one seen before.
-    """
+    replays: Replays,
+) -> Admission:
+    """The tenant whose key signed ``request``, and what to do about a replay; errors:
+    AuthenticationError (401) when anything is off, RequestInProgress (409) for a retry of a
+    request still being carried out."""
     _refuse_repeated(request.repeated_headers & {"authorization"})
     header = _parse(request.headers.get("authorization"))
     _refuse_repeated(request.repeated_headers & set(header.signed_headers))
@@ -58,13 +118,31 @@ def authenticate(
     )
     if not valid:
         raise AuthenticationError("signature does not match the request")
+    if request.method not in MUTATING_METHODS:
+        return Admission(tenant.vdn_id)
     # Remember the signature for as long as its timestamp would pass the clock check: up to
     # ``skew`` after the later of now and the signing time (a client clock may run ahead).
-    if request.method in MUTATING_METHODS and not remember(
-        header.signature, max(now, signed_at) + skew
-    ):
-        raise AuthenticationError("replayed request: this signature was already used")
-    return tenant.vdn_id
+    digest = request_digest(request)
+    seen = replays.claim(header.signature, digest, max(now, signed_at) + skew)
+    if seen is None:
+        return Admission(tenant.vdn_id, replay_key=header.signature)
+    return Admission(tenant.vdn_id, answer=_first_answer(seen, digest))
+
+
+def _first_answer(seen: Seen, digest: str) -> Answer:
+    """The stored answer of the identical request seen before, or why there is none."""
+    if seen.request_digest != digest:
+        # A valid signature over other bytes cannot be made; a row remembered before digests
+        # were kept has none. Either way: not the same request, refused as any replay.
+        raise AuthenticationError(REPLAYED)
+    if seen.state is ReplayState.PROCESSING:
+        raise RequestInProgress()
+    if seen.state is not ReplayState.ANSWERED or seen.answer is None or seen.status is None:
+        raise AuthenticationError(
+            f"{REPLAYED}; its answer was not kept (larger than {ANSWER_MAX_BYTES} bytes, or "
+            "not completed)"
+        )
+    return Answer(seen.status, seen.content_type, seen.answer)
 
 
 def sign_in(session: Session, box: SecretBox, access_key: str, secret_key: str) -> int:

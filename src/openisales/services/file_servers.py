@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import posixpath
 from dataclasses import dataclass
 from datetime import datetime
@@ -112,14 +113,16 @@ def update(
     *,
     networks: ServerNetworks,
 ) -> FileServer:
-    """Change a server in place; a new ip/port needs the password again and forgets the host key."""
+    """Change a server in place; a new ip needs the password again, a new ip or port forgets the
+    host key. Without a password the stored one is kept."""
     server = get(session, vdn_id, server_id)
     default_path = normalize_default_path(spec.file_path)
     check_address(spec, networks)
-    address_changed = (spec.ip, spec.port) != (server.ip, server.port)
-    if address_changed and spec.password is None:
-        # cec_07_0794: the password must be sent again when the address changes.
-        raise EmptyValue("serverPwd: required when serverInfo.ip or port changes")
+    if spec.password is None and not same_host(spec.ip, server.ip):
+        # cec_07_0794: serverPwd "must be sent when serverInfo.ip differs from the stored ip";
+        # only then. A new port on the same host keeps the stored password, as documented.
+        raise EmptyValue("serverPwd: required when serverInfo.ip changes")
+    address_changed = not same_host(spec.ip, server.ip) or spec.port != server.port
     _refuse_duplicate(session, vdn_id, spec, default_path, except_id=server.server_id)
     if address_changed:
         server.host_key = None  # a new machine: its key is learnt again on first use
@@ -133,6 +136,20 @@ def update(
     except IntegrityError as exc:  # a concurrent add or update took the same address first
         raise _duplicate() from exc
     return server
+
+
+def same_host(given: str, stored: str) -> bool:
+    """Whether two ``serverInfo.ip`` texts name the same host: the same address however it is
+    written (``::1`` and ``0:0:0:0:0:0:0:1``), or the same host name in any letter case."""
+    return _host_key(given) == _host_key(stored)
+
+
+def _host_key(text: str) -> object:
+    bare = text.strip().strip("[]")
+    try:
+        return ipaddress.ip_address(bare)
+    except ValueError:
+        return bare.lower().rstrip(".")
 
 
 def delete(session: Session, vdn_id: int, server_id: str) -> None:

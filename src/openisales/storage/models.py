@@ -55,12 +55,23 @@ class Tenant(Base):
 
 
 class SeenSignature(Base):
-    """Signatures of mutating requests inside the clock window, to refuse exact replays."""
+    """Signatures of mutating requests inside the clock window, with the first answer of each.
+
+    An identical request sent again (a client's retry after a lost answer) gets the stored
+    answer instead of being carried out twice; see ``storage.replay`` for the states.
+    """
 
     __tablename__ = "seen_signatures"
 
     signature: Mapped[str] = mapped_column(String(128), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # storage.replay.ReplayState; rows from before answers were kept read as "not kept" (0).
+    state: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # SHA-256 of method, path, query and body bytes: what "the same request" means.
+    request_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    status: Mapped[int | None] = mapped_column(Integer, default=None)
+    content_type: Mapped[str | None] = mapped_column(String(128), default=None)
+    answer: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class ConsoleSession(Base):

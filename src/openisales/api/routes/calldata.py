@@ -17,7 +17,7 @@ from openisales.api.calldata_schemas import (
 )
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.params import CampaignId, LimitQuery, OffsetQuery, VdnId
+from openisales.api.params import CampaignId, CampaignIdQuery, LimitQuery, OffsetQuery, VdnId
 from openisales.api.routes import V1
 from openisales.services import calldata
 from openisales.services.calldata import Added, DeleteRequest
@@ -140,7 +140,7 @@ def list_records(
 @router.get(V2 + "/statistics")
 def statistics(
     vdnId: VdnId,
-    campaignId: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    campaignId: CampaignIdQuery = None,
     batchId: Annotated[str | None, Query(max_length=64)] = None,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),

@@ -60,7 +60,7 @@ def update_server(
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    """Change a file server; the password must be sent again when ip or port changes."""
+    """Change a file server; the password must be sent again when the ip changes, else kept."""
     spec = _spec(body)
     with rt.db.transaction() as session:
         file_servers.update(

@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.params import CampaignId, ObjectId, VdnId
+from openisales.api.params import CampaignIdText, ObjectId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
 from openisales.services import failure_reports, imports
@@ -24,7 +24,7 @@ ACCEPTED = "Exporting data... View details in Import Result."
 @router.post("/uploadFileServer/{campaignId}")
 def upload_file_server(
     vdnId: VdnId,
-    campaignId: CampaignId,
+    campaignId: CampaignIdText,
     body: UploadFileServerRequest,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
@@ -41,7 +41,7 @@ def upload_file_server(
 @router.post("/queryDataImportTask/{campaignId}")
 def query_data_import_task(
     vdnId: VdnId,
-    campaignId: CampaignId,
+    campaignId: CampaignIdText,
     body: QueryImportTasksRequest,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 
 from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
-from openisales.api.params import CampaignId, LimitQuery, ObjectId, OffsetQuery, VdnId
+from openisales.api.params import CampaignIdText, LimitQuery, ObjectId, OffsetQuery, VdnId
 from openisales.api.routes import V1
 from openisales.services import campaigns, schedules
 from openisales.services.runtime import Runtime
@@ -33,7 +33,7 @@ def _page(
 @router.get("/calldatafile/schedules/{campaignId}")
 def list_campaign_schedules(
     vdnId: VdnId,
-    campaignId: CampaignId,
+    campaignId: CampaignIdText,
     offset: OffsetQuery = 0,
     limit: LimitQuery = 100,
     vdn: int = Depends(tenant),
