@@ -18,9 +18,11 @@ the HTTP status is always the code's, never the class's. The hierarchy::
     ├── RequestInProgress     the same signed request is still being carried out: HTTP 409
     ├── ForbiddenError        a valid key asking for another tenant: HTTP 403
     ├── NotFoundError         ServerNotFound, CampaignNotFound, CallDataNotFound,
-    │                         ImportTaskNotFound, ScheduleNotFound, NotOnBlocklist, TenantNotFound
-    ├── ConflictError         already exists (names, addresses, numbers)
-    ├── StateError            the object's state forbids it (campaign started...); PendingLimitReached
+    │                         ImportTaskNotFound, ScheduleNotFound, NotOnBlocklist, TenantNotFound,
+    │                         BatchNotFound
+    ├── ConflictError         already exists (names, addresses, numbers); BatchNameTaken
+    ├── StateError            the object's state forbids it (campaign started...); PendingLimitReached,
+    │                         BatchNotAllowed, BatchLimitReached, BatchAlreadyPaused, BatchNotPaused
     └── BodyTooLarge, RequestTimeout, UnsupportedMediaType   the signed-request gate: 413, 408, 415
 """
 
@@ -85,6 +87,11 @@ class ResultCode(StrEnum):
     SERVER_NOT_FOUND = _isales("0200006", "The server configuration does not exist.", "服务器配置信息不存在")
     CAMPAIGN_NOT_FOUND = _isales("0200007", "The outbound campaign does not exist.", "外呼活动不存在")
     CALL_DATA_NOT_FOUND = _isales("0200033", "The outbound call data does not exist.", "外呼数据不存在")
+    BATCH_NAME_TAKEN = _isales("03000001", "A batch with this name already exists.", "存在重复的批次名称")
+    BATCH_NOT_ALLOWED = _isales("03000002", "The outbound campaign does not allow this batch operation.", "外呼活动不允许该批次操作")
+    BATCH_LIMIT = _isales("03000003", "The campaign already holds the maximum number of batches.", "超出任务最大批次数量")
+    BATCH_NOT_FOUND = _isales("03000004", "The batch does not exist.", "批次id不存在")
+    BATCH_ALREADY_PAUSED = _isales("03000006", "The batch is already paused.", "批次已经暂停，不能重复暂停")
     UNAUTHORIZED = _ours("0200101", 401, "Authentication failed.", "鉴权失败")
     FORBIDDEN = _ours("0200103", 403, "The access key may not act for this VDN.", "该访问密钥无权操作此VDN")
     PATH_NOT_FOUND = _ours("0200104", 404, "No such interface.", "接口不存在")
@@ -103,6 +110,7 @@ class ResultCode(StrEnum):
     PENDING_LIMIT = _ours("0200121", 200, "The campaign cannot hold more incomplete call records.", "外呼活动中未完成的外呼数据已达上限")
     LEASE_NOT_FOUND = _ours("0200130", 200, "No such lease, or it has ended; its number may be leased again.", "租约不存在或已结束，其号码可被再次租用")
     ALREADY_RECORDED = _ours("0200131", 200, "The result of this lease was already recorded.", "该租约的呼叫结果已记录")
+    BATCH_NOT_PAUSED = _ours("0200140", 200, "The batch is not paused.", "批次未暂停，不能恢复")
     INTERNAL = _ours("0200199", 500, "Internal error; the request was not carried out.", "内部错误，请求未被执行")
     # fmt: on
 
@@ -266,6 +274,10 @@ class NotOnBlocklist(
     """The number to remove is not on the tenant's blocklist."""
 
 
+class BatchNotFound(NotFoundError, code=ResultCode.BATCH_NOT_FOUND, noun="batch"):
+    """No live batch with this id in the campaign (a deleted one reads the same)."""
+
+
 class TenantNotFound(NotFoundError, code=ResultCode.PARAMETER, noun="tenant"):
     """No tenant with this vdnId.
 
@@ -287,6 +299,26 @@ class StateError(ISalesError, code=ResultCode.WRONG_STATE):
 
 class PendingLimitReached(StateError, code=ResultCode.PENDING_LIMIT):
     """The campaign would hold more incomplete call records than it may."""
+
+
+class BatchNameTaken(ConflictError, code=ResultCode.BATCH_NAME_TAKEN):
+    """Another live batch of the campaign has this name."""
+
+
+class BatchNotAllowed(StateError, code=ResultCode.BATCH_NOT_ALLOWED):
+    """The campaign's state does not allow the batch operation (cec_07_0773: pausing in a paused campaign)."""
+
+
+class BatchLimitReached(StateError, code=ResultCode.BATCH_LIMIT):
+    """The campaign already holds its maximum of live batches."""
+
+
+class BatchAlreadyPaused(StateError, code=ResultCode.BATCH_ALREADY_PAUSED):
+    """Pausing a batch that is paused."""
+
+
+class BatchNotPaused(StateError, code=ResultCode.BATCH_NOT_PAUSED):
+    """Resuming a batch that is not paused."""
 
 
 # -- the signed-request gate: raised with what it found -------------------------------------------

@@ -60,6 +60,22 @@ def test_chinese_texts_the_reference_quotes_are_kept_to_the_letter() -> None:
     )  # its example: 参数长度需要介于8和80之间
 
 
+# The batch pages' codes (cec_07_0770 Table 6, cec_07_0773 Table 5), with the texts they quote.
+BATCH_CODES = {
+    "03000001": "存在重复的批次名称",
+    "03000003": "超出任务最大批次数量",
+    "03000004": "批次id不存在",
+    "03000006": "批次已经暂停，不能重复暂停",
+}
+
+
+def test_the_batch_pages_codes_are_documented_with_their_texts() -> None:
+    assert {code: ResultCode.of(code).zh for code in BATCH_CODES} == BATCH_CODES
+    for code in (*BATCH_CODES, "03000002"):
+        assert ResultCode.of(code).documented and ResultCode.of(code).http_status == 200
+    assert not ResultCode.BATCH_NOT_PAUSED.documented  # the resume page lists no code of its own
+
+
 def test_a_code_is_looked_up_by_its_text() -> None:
     assert ResultCode.of("0200007") is ResultCode.CAMPAIGN_NOT_FOUND
     with pytest.raises(KeyError):
@@ -162,6 +178,7 @@ def test_a_parameter_error_of_a_row_code_keeps_that_code_and_its_status() -> Non
         (errors.ScheduleNotFound("1649"), "import schedule 1649 does not exist"),
         (errors.NotOnBlocklist("123"), "blocklistNo: 123 is not on the blocklist"),
         (errors.TenantNotFound(12), "tenant 12 does not exist"),
+        (errors.BatchNotFound("5", where=" in campaign 7"), "batch 5 does not exist in campaign 7"),
         (errors.HourMinuteUnpaired(), "hour and minute must be set at the same time"),
         (errors.NumberBlocklisted(["1"]), "called number 1 is on the blocklist; nothing was added"),
         (

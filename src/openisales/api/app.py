@@ -16,7 +16,9 @@ from openisales.api.observability import ObservabilityMiddleware
 from openisales.api.observability import router as metrics_router
 from openisales.api.routes import (
     blocklist,
+    callbatch,
     calldata,
+    caller_numbers,
     campaigns,
     campaigns_v2,
     dispatch,
@@ -65,8 +67,8 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
     )
     app.add_middleware(ObservabilityMiddleware)  # outermost: sees refused requests too
     routers = (
-        system, files, imports, schedules, calldata, blocklist, dispatch, results, campaigns_v2,
-        campaigns,
+        system, files, imports, schedules, calldata, blocklist, dispatch, results, callbatch,
+        caller_numbers, campaigns_v2, campaigns,
     )  # fmt: skip
     for module in routers:  # campaigns last: its /{campaignId} paths must not shadow the others
         app.include_router(module.router)

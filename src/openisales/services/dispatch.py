@@ -3,7 +3,8 @@
 The rules, in order (docs/architecture.md, "Dispatch"): the campaign is started and inside its
 begin/end time; now is inside a ``scheduleParam`` window on the tenant's clock; expired leases
 become callable again; then the queue's due rows, highest priority first and oldest first, minus
-the recycled records (finished) and the blocklisted numbers (deferred); the rest are leased.
+the records of paused batches (kept waiting), the recycled records (finished) and the blocklisted
+numbers (deferred); the rest are leased.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from openisales.services import campaigns
 from openisales.services.blocklist import is_active, tenant_zone
 from openisales.services.campaigns import CampaignStatus
 from openisales.storage import blocklist as blocklist_rows
+from openisales.storage import call_batches as batch_rows
 from openisales.storage import dispatch as dial_rows
 from openisales.storage.ids import new_object_id
 from openisales.storage.models import BlocklistEntry, Campaign
@@ -61,11 +63,12 @@ def lease(
     if dial_rows.try_lock_campaign(session, campaign.pk):
         dial_rows.enter_new_records(session, campaign, now)
     dial_rows.expire_leases(session, campaign.pk, now)
+    held = batch_rows.paused_ids(session, campaign.pk)
     until = now + timedelta(seconds=request.lease_seconds)
     given: list[dict[str, Any]] = []
     while len(given) < request.limit:
         wanted = request.limit - len(given)
-        batch = dial_rows.candidates(session, campaign.pk, now, wanted)
+        batch = dial_rows.candidates(session, campaign.pk, now, wanted, held)
         callable_now = _screen(session, vdn_id, batch, zone, now)
         leases = [(row, new_object_id()) for row in callable_now]
         dial_rows.lease(

@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, case, func, insert, literal, select, update
+from sqlalchemy import (
+    Table,
+    Update,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from openisales.domain.dispatch import DEFAULT_PRIORITY, NUMBER_LEASE, PRIORITY_TOP, DialState
@@ -137,10 +148,17 @@ class Candidate:
     priority: int | None
 
 
-def candidates(session: Session, campaign_pk: int, now: datetime, limit: int) -> list[Candidate]:
+def candidates(
+    session: Session,
+    campaign_pk: int,
+    now: datetime,
+    limit: int,
+    held_batches: Sequence[str] = (),
+) -> list[Candidate]:
     """The first ``limit`` rows due now: highest priority first, then the oldest record.
 
-    PostgreSQL locks them (SKIP LOCKED: rows another dialer is taking are passed over).
+    Records of the ``held_batches`` (paused batches) are passed over. PostgreSQL locks the rows
+    (SKIP LOCKED: rows another dialer is taking are passed over).
     """
     query = (
         select(
@@ -164,6 +182,10 @@ def candidates(session: Session, campaign_pk: int, now: datetime, limit: int) ->
         .order_by(DialEntry.priority_key, DialEntry.data_id)
         .limit(limit)
     )
+    if held_batches:  # only then: without a paused batch the query is the queue index alone
+        query = query.where(
+            or_(CallData.batch_id.is_(None), CallData.batch_id.not_in(list(held_batches)))
+        )
     if _is_postgres(session):
         query = query.with_for_update(skip_locked=True, of=DialEntry)
     return [Candidate(**row._asdict()) for row in session.execute(query)]

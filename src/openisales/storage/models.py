@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -415,3 +416,32 @@ class ResultDelivery(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CallBatch(Base):
+    """An outbound call batch of a campaign (cec_07_0770); V2 call data names it by ``batchId``.
+
+    ``status`` follows ``domain.call_batch.CALL_BATCH``. A live batch's name is unique in its
+    campaign (a partial index: deleted batches keep their row, and free their name).
+    """
+
+    __tablename__ = "call_batches"
+    __table_args__ = (
+        Index(
+            "uq_call_batches_live_name",
+            "campaign_pk",
+            "name",
+            unique=True,
+            sqlite_where=text("status != 3"),
+            postgresql_where=text("status != 3"),
+        ),
+        Index("ix_call_batches_campaign_status", "campaign_pk", "status"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(String(32), unique=True)
+    campaign_pk: Mapped[int] = mapped_column(ForeignKey("campaigns.pk", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
