@@ -178,3 +178,12 @@ def test_delete_removes_only_the_uncalled_records(dial: Dial) -> None:
         "13800000001", "13800000002", "13800000003", "13800000009",
     }  # fmt: skip
     assert being_called["sessionId"] == "13800000003"
+
+
+def test_a_newer_clients_unknown_fields_are_ignored(dial: Dial) -> None:
+    campaign = dial.campaign()
+    batch = create(dial.isales, campaign, "newer", status=1, batchRemark="from a newer edition")
+    assert batches(dial.isales, campaign) == {"newer": STARTED}
+    paused = batch_call(dial.isales, campaign, "pause", id=batch, traceId="abc")
+    assert code(paused) == SUCCESS, paused
+    assert batches(dial.isales, campaign) == {"newer": PAUSED}

@@ -107,3 +107,12 @@ def test_unknown_and_another_tenants_campaign_read_as_missing(dial: Dial) -> Non
         assert code(add(stranger, campaign, callers("5550001"))) == CAMPAIGN_NOT_FOUND
         assert code(remove(stranger, campaign, callers("5550000"))) == CAMPAIGN_NOT_FOUND
     assert listed(dial.isales, campaign) == ["5550000"]
+
+
+def test_a_newer_clients_unknown_fields_are_ignored(dial: Dial) -> None:
+    campaign = dial.campaign(callerNo="5550000")
+    body = callers("5550009")
+    body["callerNo"][0]["displayName"] = "from a newer edition"
+    body["traceId"] = "abc"
+    assert code(add(dial.isales, campaign, body)) == SUCCESS
+    assert listed(dial.isales, campaign) == ["5550000", "5550009"]

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from openisales.api.campaign_v2_schemas import MAX_CALLERS
-from openisales.api.schemas import Limit, Offset, Strict
+from openisales.api.schemas import Lenient, Limit, Offset
 from openisales.api.validators import DIALLABLE, fail, int_rule, text_rule
 from openisales.errors import ResultCode
 
@@ -53,36 +53,36 @@ BatchIdText = Annotated[str, BeforeValidator(text_rule(max_len=BATCH_ID_MAX, min
 BatchStatusValue = Annotated[int | None, BeforeValidator(int_rule(minimum=1, maximum=2))]
 
 
-class CallerEntry(Strict):
+class CallerEntry(Lenient):
     """One calling number: ``accessCode`` as a campaign's ``callerNo``, ``priority`` 1-5."""
 
     access_code: AccessCode = Field(alias="accessCode")
     priority: CallerPriority = None
 
 
-class CallerNoRequest(Strict):
+class CallerNoRequest(Lenient):
     """The body of both calling-number interfaces; delete reads only the ``accessCode``s."""
 
     caller_no: Annotated[list[CallerEntry], BeforeValidator(_callers)] = Field(alias="callerNo")
 
 
-class CreateBatchRequest(Strict):
+class CreateBatchRequest(Lenient):
     name: BatchName
     status: BatchStatusValue = None  # 1 started, 2 paused (the default)
 
 
-class UpdateBatchRequest(Strict):
+class UpdateBatchRequest(Lenient):
     id: BatchIdText
     name: BatchName
 
 
-class BatchRequest(Strict):
+class BatchRequest(Lenient):
     """The body of delete, pause and resume: the batch's ``id``."""
 
     id: BatchIdText
 
 
-class ListBatchesRequest(Strict):
+class ListBatchesRequest(Lenient):
     status: BatchStatusValue = None
     name: OptBatchName = None  # a fragment of the name
     offset: Offset = 0

@@ -1,7 +1,7 @@
 """call batches (cec_07_0770-0775): a campaign's batches, their status, live names unique
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 The calling numbers of a campaign need no schema change: the list lives in ``campaigns.params``
 (``callerNo``) as the V2 create stores it, ``campaigns.caller_no`` keeps the first of it.
@@ -16,7 +16,7 @@ from alembic import op
 import openisales.storage.types
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
