@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -28,6 +29,7 @@ from openisales.api.validators import (
 )
 from openisales.domain.text import find_control_in
 from openisales.errors import ResultCode
+from openisales.services.imports import ImportRequest
 
 log = logging.getLogger("openisales.api")
 # cec_07_0792: "cannot contain ~!@#$%^&*()+=|{}'":;<>/?.\[]!¥…"
@@ -245,6 +247,19 @@ class UploadFileServerRequest(Lenient):
     file_name: FileName = Field(alias="fileName")
     hour: Hour = None
     minute: Minute = None
+    # Extension: a dry run that validates and counts the file and writes nothing.
+    validate_only: StrictBool | None = Field(default=None, alias="validateOnly")
+
+    def as_import_request(self) -> ImportRequest:
+        """The request as the import service takes it."""
+        return ImportRequest(
+            self.server_id,
+            self.file_path,
+            self.file_name,
+            self.hour,
+            self.minute,
+            validate_only=bool(self.validate_only),
+        )
 
 
 class QueryImportTasksRequest(Lenient):

@@ -14,15 +14,24 @@ __all__ = ["AuthV2", "ISalesClient", "ISalesClientError", "ISalesHTTPError", "IS
 
 
 def _file_import(
-    server_id: str, file_name: str, file_path: str | None, hour: int | None, minute: int | None
+    server_id: str,
+    file_name: str,
+    file_path: str | None,
+    hour: int | None,
+    minute: int | None,
+    validate_only: bool = False,
 ) -> dict[str, Any]:
-    """The body of a file-server import; hour and minute make it a daily schedule."""
+    """The body of a file-server import; hour and minute make it a daily schedule.
+
+    ``validate_only`` (extension) makes it a dry run; the field is sent only when set.
+    """
     fields = {
         "serverId": server_id,
         "filePath": file_path,
         "fileName": file_name,
         "hour": hour,
         "minute": minute,
+        "validateOnly": True if validate_only else None,
     }
     return drop_none(fields)
 
@@ -121,9 +130,13 @@ class ISalesClient(SignedSession):
         file_path: str | None = None,
         hour: int | None = None,
         minute: int | None = None,
+        validate_only: bool = False,
     ) -> dict[str, Any]:
-        """Import a call data file from a file server. The envelope carries ``importTaskId``."""
-        body = _file_import(server_id, file_name, file_path, hour, minute)
+        """Import a call data file from a file server. The envelope carries ``importTaskId``.
+
+        ``validate_only``: a dry run (extension) that validates and counts, and imports nothing.
+        """
+        body = _file_import(server_id, file_name, file_path, hour, minute, validate_only)
         return self.call(
             "POST", f"/calldatafile/uploadFileServer/{segment(campaign_id)}", json=body
         )
@@ -215,9 +228,10 @@ class ISalesClient(SignedSession):
         file_path: str | None = None,
         hour: int | None = None,
         minute: int | None = None,
+        validate_only: bool = False,
     ) -> dict[str, Any]:
         """Import a blocklist file from a file server. The envelope carries ``importTaskId``."""
-        body = _file_import(server_id, file_name, file_path, hour, minute)
+        body = _file_import(server_id, file_name, file_path, hour, minute, validate_only)
         return self.call("POST", "/blackfile/uploadFileServer", json=body)
 
     def query_blackfile_tasks(

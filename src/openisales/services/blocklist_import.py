@@ -32,6 +32,7 @@ from openisales.services.import_run import (
     TaskContext,
     complete,
     progress_reporter,
+    summary,
 )
 from openisales.services.reader_process import ReaderCrashed, crash_message, sheet_in_child
 from openisales.services.runtime import Runtime
@@ -137,8 +138,9 @@ def _write(
         listed = {entry.number for entry in existing if is_active(entry, now)}
         rows = _classify(context.vdn_id, validated.records, listed, now)
         expired = [entry.number for entry in existing if entry.number not in listed]
-        blocklist_rows.delete_numbers(session, context.vdn_id, expired)
-        blocklist_rows.add_many(session, rows)
+        if not context.validate_only:  # a dry run counts what it would change
+            blocklist_rows.delete_numbers(session, context.vdn_id, expired)
+            blocklist_rows.add_many(session, rows)
         task_rows.add_failures(session, context.task_id, validated.failures)
         complete(
             session,
@@ -151,7 +153,7 @@ def _write(
             repeat_num=len(validated.records) - len(rows),
             fail_num=validated.failed_rows,
             black_num=0,
-            err_msg=_summary(validated.failed_rows),
+            err_msg=summary(context, validated.failed_rows),
             source_header=header,
         )
 
@@ -177,11 +179,3 @@ def _classify(
             }
         )
     return rows
-
-
-def _summary(failed_rows: int) -> str:
-    if not failed_rows:
-        return ""
-    return (
-        f"{failed_rows} rows failed validation; download the failure report for each row and reason"
-    )

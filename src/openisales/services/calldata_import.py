@@ -31,6 +31,7 @@ from openisales.services.import_run import (
     gc_paused,
     live_progress_reporter,
     stage,
+    summary,
 )
 from openisales.services.runtime import Runtime
 from openisales.storage import calldata as record_rows
@@ -108,8 +109,9 @@ def _write(
             assert isinstance(chunk, Chunk)
             with stage(context, "classify"):
                 rows, duplicates = _drop_duplicates(chunk.rows, seen)
-            with stage(context, "write"):
-                load_records(session, rows, created_at)
+            if not context.validate_only:  # a dry run counts what it would write
+                with stage(context, "write"):
+                    load_records(session, rows, created_at)
             tally.add(chunk, rows, duplicates)
             context.timings["validate"] = round(chunk.validate_seconds, 3)
             report(tally.total)
@@ -133,7 +135,7 @@ def _finish(
         repeat_num=tally.repeat,
         fail_num=tally.failed_rows,
         black_num=tally.black,
-        err_msg=_summary(tally.failed_rows),
+        err_msg=summary(context, tally.failed_rows),
         source_header=header.columns,
     )
 
@@ -157,11 +159,3 @@ def _numbered(failures: list[tuple[int, str, str, str, str, list[str]]]) -> list
         {"seq": seq, **dict(zip(keys, failure, strict=True))}
         for seq, failure in enumerate(failures)
     ]
-
-
-def _summary(failed_rows: int) -> str:
-    if not failed_rows:
-        return ""
-    return (
-        f"{failed_rows} rows failed validation; download the failure report for each row and reason"
-    )

@@ -59,6 +59,7 @@ class TaskContext:
     file_name: str
     attempts: int
     schedule_id: str | None
+    validate_only: bool = False  # a dry run: the importer validates and counts, writes nothing
     file_sha256: str = ""
     # Seconds per stage, filled in as the run goes; stored on the task when it completes.
     timings: dict[str, float] = field(default_factory=dict)
@@ -82,7 +83,8 @@ def run_task(rt: Runtime, task: ImportTask, owner: str, importers: Mapping[str, 
             if not _skip_unchanged(rt, context, owner):
                 importers[context.kind](rt, context, owner, fetched.path)
             end_status = task_rows.COMPLETED
-            metrics.rows_imported(task.kind, context.counts)
+            if not context.validate_only:  # a dry run imported nothing
+                metrics.rows_imported(task.kind, context.counts)
         finally:
             discard_download(rt, task.task_id)
     except LeaseLost:
@@ -140,6 +142,7 @@ def _load_context(rt: Runtime, task: ImportTask, importers: Mapping[str, Importe
             file_name=task.file_name,
             attempts=task.attempts,
             schedule_id=task.schedule_id,
+            validate_only=task.validate_only,
         )
 
 
@@ -244,6 +247,20 @@ def complete(
         schedule = session.get(ImportSchedule, context.schedule_id)
         if schedule is not None:
             schedule.last_sha256 = context.file_sha256
+
+
+DRY_RUN = "dry run (validateOnly): nothing was imported"
+
+
+def summary(context: TaskContext, failed_rows: int) -> str:
+    """The task's ``errMsg`` when it completes: what failed, and whether it was a dry run."""
+    parts = [DRY_RUN] if context.validate_only else []
+    if failed_rows:
+        parts.append(
+            f"{failed_rows} rows failed validation; "
+            "download the failure report for each row and reason"
+        )
+    return "; ".join(parts)
 
 
 @contextmanager

@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openisales.domain.import_task import IMPORT_TASK
-from openisales.errors import HourMinuteUnpaired, ImportTaskNotFound, InvalidCharacters, StateError
+from openisales.errors import (
+    HourMinuteUnpaired,
+    ImportTaskNotFound,
+    InvalidCharacters,
+    StateError,
+    WrongCombination,
+)
 from openisales.services import campaigns, file_servers, schedules
 from openisales.services.campaigns import CampaignStatus
 from openisales.sftp import UnsafePathError, resolve_remote_path
@@ -29,6 +35,7 @@ class ImportRequest:
     file_name: str
     hour: int | None
     minute: int | None
+    validate_only: bool = False  # a dry run: validate and count, write nothing
 
 
 def check_file_name(name: str) -> None:
@@ -65,6 +72,8 @@ def submit_file_import(
     With ``hour`` and ``minute`` the import is scheduled: the task waits (status 0) for its time.
     """
     server = _checked_server(session, vdn_id, request)
+    if request.validate_only and request.hour is not None:
+        raise WrongCombination("validateOnly: a dry run runs once, now; leave out hour and minute")
     scheduled_at = _scheduled_time(session, vdn_id, request, now)
     task = ImportTask(
         task_id=new_object_id(),
@@ -78,6 +87,7 @@ def submit_file_import(
         scheduled_at=scheduled_at,
         not_before=scheduled_at or now,
         created_at=now,
+        validate_only=request.validate_only,
     )
     task_rows.add(session, task)
     if request.hour is not None and request.minute is not None:
@@ -182,4 +192,5 @@ def to_dict(task: ImportTask, live_progress: int | None = None) -> dict[str, Any
         "scheduleId": task.schedule_id or "",
         "createTime": _time_text(task.created_at),
         "timings": task.timings or {},
+        "validateOnly": task.validate_only,
     }

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -197,6 +199,8 @@ class ImportTask(Base):
     source_header: Mapped[list[str] | None] = mapped_column(JSON)
     # Seconds spent in each stage (fetch, read, validate, classify, write), for operators and benchmarks.
     timings: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    # A dry run (validateOnly): validated and counted, nothing written (migration 0008).
+    validate_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ImportFailure(Base):

@@ -18,7 +18,6 @@ from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
 from openisales.services import blocklist, imports
 from openisales.services.blocklist import AddRequest
-from openisales.services.imports import ImportRequest
 from openisales.services.runtime import Runtime
 
 router = APIRouter(tags=["blocklist"])
@@ -96,7 +95,7 @@ def upload_file_server(
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
     """Queue (or schedule, with hour/minute) a blocklist file import; answers its task id."""
-    request = ImportRequest(body.server_id, body.file_path, body.file_name, body.hour, body.minute)
+    request = body.as_import_request()
     with rt.db.transaction() as session:
         task = blocklist.submit_file(session, vdn, request, rt.clock())
     rt.work_available.set()  # committed: wake an idle worker of this process

@@ -13,7 +13,6 @@ from openisales.api.params import CampaignIdText, ObjectId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
 from openisales.services import failure_reports, imports
-from openisales.services.imports import ImportRequest
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1 + "/calldatafile", tags=["call data import"])
@@ -30,7 +29,7 @@ def upload_file_server(
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
     """Queue (or schedule, with hour/minute) a call-data file import; answers its task id."""
-    request = ImportRequest(body.server_id, body.file_path, body.file_name, body.hour, body.minute)
+    request = body.as_import_request()
     with rt.db.transaction() as session:
         task = imports.submit(session, vdn, campaignId, request, rt.clock())
     rt.work_available.set()  # committed: wake an idle worker of this process

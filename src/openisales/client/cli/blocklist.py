@@ -18,6 +18,7 @@ from openisales.client.cli.options import (
     Offset,
     ProfileOpt,
     ServerId,
+    ValidateOnly,
 )
 from openisales.client.cli.output import emit, listing, send
 from openisales.client.cli.profile import open_client
@@ -83,6 +84,7 @@ def import_file(
     file_path: FilePath = None,
     hour: Hour = None,
     minute: Minute = None,
+    validate_only: ValidateOnly = False,
     no_wait: NoWait = False,
     profile: ProfileOpt = None,
     as_json: JsonOpt = False,
@@ -91,7 +93,9 @@ def import_file(
     check_schedule_options(hour, minute)
     submit_and_follow(
         profile,
-        lambda isales: isales.upload_blackfile(server_id, file_name, file_path, hour, minute),
+        lambda isales: isales.upload_blackfile(
+            server_id, file_name, file_path, hour, minute, validate_only
+        ),
         lambda isales, ids: isales.query_blackfile_tasks(import_task_ids=ids),
         wait=not no_wait,
         as_json=as_json,

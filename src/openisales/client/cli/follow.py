@@ -102,7 +102,8 @@ def _report_end(answer: Envelope, profile: Path | None, as_json: bool) -> None:
         f"{key} {task.get(key, 0)}"
         for key in ("totalNum", "succNum", "failNum", "repeatNum", "blackNum")
     )
-    typer.echo(f"import task {task['id']} completed: {counts}")
+    ended = "validated (dry run)" if task.get("validateOnly") else "completed"
+    typer.echo(f"import task {task['id']} {ended}: {counts}")
     if task.get("errMsg"):
         typer.echo(task["errMsg"])
     if int(task.get("failNum") or 0) > 0:

@@ -20,6 +20,7 @@ from openisales.client.cli.options import (
     Offset,
     ProfileOpt,
     ServerId,
+    ValidateOnly,
 )
 from openisales.client.cli.output import EXIT_USAGE, SUCCESS, die, emit, listing, send
 from openisales.client.cli.profile import open_client
@@ -60,6 +61,7 @@ def import_file(
     file_path: FilePath = None,
     hour: Hour = None,
     minute: Minute = None,
+    validate_only: ValidateOnly = False,
     no_wait: NoWait = False,
     profile: ProfileOpt = None,
     as_json: JsonOpt = False,
@@ -69,7 +71,7 @@ def import_file(
     submit_and_follow(
         profile,
         lambda isales: isales.upload_file_server(
-            campaign, server_id, file_name, file_path, hour, minute
+            campaign, server_id, file_name, file_path, hour, minute, validate_only
         ),
         lambda isales, ids: isales.query_import_tasks(campaign, import_task_ids=ids),
         wait=not no_wait,

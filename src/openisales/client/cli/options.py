@@ -27,3 +27,7 @@ Hour = Annotated[
 ]
 Minute = Annotated[int | None, typer.Option("--minute", min=0, max=59)]
 NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the importTaskId and return.")]
+ValidateOnly = Annotated[
+    bool,
+    typer.Option("--validate-only", help="Dry run: validate and count the file, import nothing."),
+]
