@@ -111,7 +111,13 @@ def test_the_section_shows_exact_counts_and_deliveries(
         for name in ("pending", "leased", "finished", "reached", "rate")
     }
     # pending: 6 (on its second number), 8 (lease expired), 9, 10; leased: 7; finished: 0-5
-    assert counts == {"pending": "4", "leased": "1", "finished": "6", "reached": "4", "rate": "66.7%"}
+    assert counts == {
+        "pending": "4",
+        "leased": "1",
+        "finished": "6",
+        "reached": "4",
+        "rate": "66.7%",
+    }
     deliveries = {
         state: _by_id(section, f"delivery-{state}")
         for state in ("pending", "delivering", "delivered", "undeliverable", "no-receiver")
@@ -161,9 +167,7 @@ def test_the_section_shows_exact_counts_and_deliveries(
     assert (_by_id(theirs, "dial-finished"), _by_id(theirs, "dial-rate")) == ("1", "100.0%")
 
 
-def test_an_error_naming_the_url_shows_only_its_origin(
-    dial: Dial, pusher: ReceiverClient
-) -> None:
+def test_an_error_naming_the_url_shows_only_its_origin(dial: Dial, pusher: ReceiverClient) -> None:
     campaign = dial.campaign(callBackUrl="ftp://user:pw-ftp@example.com/in?token=abc")
     dial.load(campaign, *_records(1, "s"))
     (leased,) = dial.lease(campaign)
