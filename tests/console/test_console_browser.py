@@ -2,7 +2,8 @@
 
 Sign in with AK/SK, add the file server and a campaign through the forms, start an import from
 the form, watch the task page until the import is completed, check the counts, download the
-failure report. With OPENISALES_WRITE_SCREENSHOTS=1 it also rewrites the screenshots in docs/.
+failure report, see the campaign's Dialling section. With OPENISALES_WRITE_SCREENSHOTS=1 it
+also rewrites the screenshots in docs/.
 """
 
 from __future__ import annotations
@@ -179,8 +180,13 @@ def test_sign_in_import_watch_and_download_the_failure_report(
     assert {"bad-json", "not json", "bad-number", "no-number"} <= listed
     assert {42, 43, 44} <= {cell for row in rows[1:] for cell in row if isinstance(cell, int)}
 
-    # A daily import shows up as a schedule; the cancel button stops it.
+    # The campaign's Dialling section: the 40 imported records wait, nothing is finished yet.
     browser.get(campaign_url)
+    dialling = {name: _text(browser, f"dial-{name}") for name in ("pending", "leased", "rate")}
+    assert dialling == {"pending": "40", "leased": "0", "rate": "—"}
+    assert "No call result yet." in _text(browser, "dialling")
+
+    # A daily import shows up as a schedule; the cancel button stops it.
     _fill(browser, file_path="/" + UPLOAD, file_name="calls.xlsx", hour="3", minute="30")
     _submit(browser, "Start import")
     browser.get(campaign_url)

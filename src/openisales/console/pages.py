@@ -1,4 +1,4 @@
-"""Console pages: campaigns, their import tasks and schedules (sign-in is in ``sign_in``).
+"""Console pages: campaigns, their import tasks, dialling, result deliveries and schedules.
 
 Every page acts for the signed-in tenant only: the vdnId comes from the session, never from
 the URL or the form, and every use case below is called with it.
@@ -6,6 +6,7 @@ the URL or the form, and every use case below is called with it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
@@ -20,13 +21,22 @@ from openisales.console.web import (
     redirect,
     signed_in,
 )
+from openisales.domain.result_delivery import RESULT_DELIVERY
 from openisales.errors import (
     CampaignNotFound,
     ImportTaskNotFound,
     ISalesError,
     ParameterError,
 )
-from openisales.services import campaigns, failure_reports, file_servers, imports, schedules
+from openisales.services import (
+    calldata,
+    campaigns,
+    failure_reports,
+    file_servers,
+    imports,
+    result_deliveries,
+    schedules,
+)
 from openisales.services.campaigns import CampaignInput
 from openisales.services.imports import STATUS_TEXT, ImportRequest
 
@@ -34,6 +44,7 @@ router = APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=Fa
 CampaignId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 TaskId = Annotated[str, Path(max_length=32)]
 UNFINISHED = (0, 1)
+RECENT_DELIVERIES = 20
 
 
 @router.get("/static/console.css")
@@ -144,10 +155,12 @@ def _campaign_page(ctx: Ctx, campaign_id: int, status: int = 200, **extra: Any) 
             (s.server_id, f"{s.user_name}@{s.ip}:{s.port}{s.file_path}") for s in servers
         ]
         info = campaigns.to_dict(campaign, now)
+        dialling = _dialling(ctx, db, campaign, now)
     return ctx.render(
         "campaign.html",
         status,
         campaign=info,
+        **dialling,
         tasks=task_rows,
         total=total,
         plans=plan_rows,
@@ -159,9 +172,35 @@ def _campaign_page(ctx: Ctx, campaign_id: int, status: int = 200, **extra: Any) 
     )
 
 
+def _dialling(ctx: Ctx, db: Any, campaign: Any, now: datetime) -> dict[str, Any]:
+    """The campaign's dialling counts, its latest results' deliveries and where they go."""
+    deliveries = result_deliveries.recent(db, ctx.vdn, campaign.pk, RECENT_DELIVERIES)
+    by_state = result_deliveries.counts(db, ctx.vdn, campaign.pk)
+    return {
+        "dialling": calldata.dial_progress(db, ctx.vdn, campaign.campaign_id, now),
+        "deliveries": [{**row, "answer": _answer(row)} for row in deliveries],
+        "delivery_counts": [
+            (RESULT_DELIVERY.text(state).replace(" ", "-"), RESULT_DELIVERY.text(state), count)
+            for state, count in by_state.items()
+        ],
+        "results_total": sum(by_state.values()),
+        "receiver": result_deliveries.receiver_origin(
+            campaign.params, ctx.rt.settings.result_callback_url
+        ),
+    }
+
+
+def _answer(row: dict[str, Any]) -> str:
+    """What the last push got: its HTTP status, or why there was none."""
+    status = f"HTTP {row['lastStatus']}" if row["lastStatus"] is not None else ""
+    error = row["lastError"] or ""
+    return status if error in ("", status) else f"{status} {error}".strip()
+
+
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
 def campaign_view(campaign_id: CampaignId, ctx: Ctx = Depends(signed_in)) -> HTMLResponse:
-    """A campaign's import tasks with live progress, its schedules and the import form."""
+    """A campaign's import tasks with live progress, its dialling and result deliveries, its
+    schedules and the import form."""
     return _campaign_page(ctx, campaign_id)
 
 

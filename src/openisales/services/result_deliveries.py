@@ -1,7 +1,8 @@
 """Where the result push stands: the latest deliveries, counts by state, and redelivery.
 
 For the console, ``/metrics`` and ``openisales results redeliver``; the pushing itself is
-``services.result_push``.
+``services.result_push``. A receiver is only ever shown as its origin (scheme://host:port), as
+the pusher logs it: a ``callBackUrl`` may carry a password or a token in its other parts.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openisales.domain.result_delivery import RESULT_DELIVERY, DeliveryState
+from openisales.domain.result_delivery import RESULT_DELIVERY, DeliveryState, receiver_url
 from openisales.errors import WrongCombination
+from openisales.receiver_client import origin
 from openisales.services import campaigns
 from openisales.storage import result_deliveries as outbox
 
@@ -23,7 +25,10 @@ MAX_RECENT = 500
 def recent(
     session: Session, vdn_id: int, campaign_pk: int | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
-    """The tenant's (or one campaign's) latest results, newest first, with their delivery."""
+    """The tenant's (or one campaign's) latest results, newest first, with their delivery.
+
+    ``receiver`` is the origin of the URL last pushed to (None before a push).
+    """
     rows = outbox.recent(session, vdn_id, campaign_pk, max(1, min(limit, MAX_RECENT)))
     return [
         {
@@ -36,14 +41,28 @@ def recent(
             "state": RESULT_DELIVERY.text(DeliveryState(row.state)),
             "pushes": row.pushes,
             "nextAttemptAt": row.next_attempt_at if row.state == DeliveryState.PENDING else None,
-            "targetUrl": row.target_url,
+            "receiver": None if row.target_url is None else origin(row.target_url),
             "lastStatus": row.last_status,
-            "lastError": row.last_error,
+            "lastError": _without_url(row.last_error, row.target_url),
             "lastAttemptAt": row.last_attempt_at,
             "deliveredAt": row.delivered_at,
         }
         for row in rows
     ]
+
+
+def _without_url(error: str | None, url: str | None) -> str | None:
+    """The error of a push with its URL, where it names it, cut down to the origin."""
+    if error is None or not url:
+        return error
+    shown = origin(url)
+    return error.replace(repr(url), shown).replace(url, shown)
+
+
+def receiver_origin(campaign_params: dict[str, object], system_setting: str) -> str | None:
+    """The origin of where the campaign's results go now (``receiver_url``); None: nowhere."""
+    url = receiver_url(campaign_params, system_setting)
+    return None if url is None else origin(url)
 
 
 def counts(

@@ -176,6 +176,7 @@ class Counts:
     reached: int = 0  # finished by a success
     finished: int = 0  # reached, every number tried, or recycled
     finished_in_day: int = 0
+    being_called: int = 0  # leased to a dialer, the lease not expired
 
 
 def counts(
@@ -242,6 +243,7 @@ def _flags(day_start: datetime, day_end: datetime, now: datetime) -> list[Column
         flag(DialEntry.outcome == Outcome.REACHED),
         flag(done),
         flag(and_(done, in_day(DialEntry.updated_at))),
+        flag(being_called),
     ]
 
 

@@ -7,10 +7,10 @@ campaign lock. An add is all or nothing: one bad, duplicate or blocklisted recor
 whole request, and the message names it.
 
 One module per use case: ``new_records`` (add), ``removal`` (delete), ``lookup`` (query one,
-list), ``counts`` (statistics).
+list), ``counts`` (statistics, dial progress).
 """
 
-from openisales.services.calldata.counts import statistics
+from openisales.services.calldata.counts import DialProgress, dial_progress, statistics
 from openisales.services.calldata.lookup import called_nos, get, page, to_dict, to_list_item
 from openisales.services.calldata.new_records import (
     MAX_PENDING,
@@ -26,11 +26,13 @@ __all__ = [
     "MAX_RECORDS_PER_ADD",
     "Added",
     "DeleteRequest",
+    "DialProgress",
     "NewRecord",
     "RecycleType",
     "add",
     "called_nos",
     "delete",
+    "dial_progress",
     "get",
     "page",
     "statistics",

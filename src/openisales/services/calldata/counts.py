@@ -3,10 +3,13 @@
 A "call" in ``countDetail`` is a call record, as in the publication's own ``totalCount``
 ("含完成,呼叫中,未呼叫": finished, being called, not called). The counts come from the records,
 their dial-queue rows and the recorded results; "today" is the tenant's day.
+
+``dial_progress`` gives the console the same counts, as where dialling stands.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,6 +46,42 @@ def statistics(
         }
         for pk, number in targets
     ]
+
+
+@dataclass(frozen=True)
+class DialProgress:
+    """Where dialling of one campaign stands: every record is in exactly one of the counts."""
+
+    blocked: int  # blocklisted at import: kept, never dialled
+    pending: int  # not finished and not leased now: callable, waiting, or its lease expired
+    leased: int  # leased to a dialer, the lease not expired
+    finished: int  # reached, every number tried, or recycled
+    reached: int  # finished by a success
+
+    @property
+    def total(self) -> int:
+        """Every record of the campaign."""
+        return self.blocked + self.pending + self.leased + self.finished
+
+    @property
+    def success_rate(self) -> float | None:
+        """Reached among finished (0 to 1); None while nothing is finished."""
+        return self.reached / self.finished if self.finished else None
+
+
+def dial_progress(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> DialProgress:
+    """The campaign's dialling counts, from the records and the dial queue as ``statistics``."""
+    pk = campaigns.get(session, vdn_id, campaign_id).pk
+    start, end = _today(session, vdn_id, now)
+    found = record_rows.counts(session, [pk], day_start=start, day_end=end, now=now)[pk]
+    # Only pending records enter the queue, so its finished and leased rows are pending ones.
+    return DialProgress(
+        blocked=found.total - found.pending,
+        pending=found.pending - found.finished - found.being_called,
+        leased=found.being_called,
+        finished=found.finished,
+        reached=found.reached,
+    )
 
 
 def _fields(
