@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from enum import StrEnum, unique
 from typing import Any, ClassVar
 
-from openisales.i18n import MESSAGES, Language, Text, current, text
+from openisales.i18n import MESSAGES, Language, Message, Text, current, text
 
 _Row = tuple[str, int, str, str, bool]
 
@@ -138,11 +138,11 @@ class ISalesError(Exception):
         if code is not None:
             cls.default_code = code
 
-    def __init__(self, message: str | Text) -> None:
-        english = message.render("en") if isinstance(message, Text) else message
+    def __init__(self, message: str | Message) -> None:
+        english = message if isinstance(message, str) else message.render("en")
         super().__init__(english)
         self.message = english
-        self.template = message if isinstance(message, Text) else None
+        self.template = None if isinstance(message, str) else message
         self.code: ResultCode = self.default_code
 
     def text(self, language: Language | None = None) -> str:
@@ -170,7 +170,7 @@ class ParameterError(ISalesError, code=ResultCode.PARAMETER):
     """A request value breaks a documented rule; ``message`` names the field and the rule."""
 
     @classmethod
-    def of(cls, code: ResultCode, message: str | Text) -> ParameterError:
+    def of(cls, code: ResultCode, message: str | Message) -> ParameterError:
         """The error of the Table 8 code that validation chose (a row's first problem)."""
         error = cls(message)
         error.code = code

@@ -161,6 +161,24 @@ class Text:
         return self.render("en")
 
 
+@dataclass(frozen=True)
+class Both:
+    """A message already written in both languages (a row error's sentence and its rule's text)."""
+
+    en: str
+    zh: str
+
+    def render(self, language: Language | None = None) -> str:
+        return self.zh if (language or current()) == "zh" else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+
+Message = Text | Both
+"""A message that can be rendered in either language."""
+
+
 def text(key: str, /, **params: Any) -> Text:
     """The message ``key`` of the table with ``params``."""
     return Text(key, params)
@@ -175,9 +193,9 @@ def phrase(english: str) -> str | Text:
     return english if key is None else Text(key)
 
 
-def in_language(message: str | Text, language: Language | None = None) -> str:
+def in_language(message: str | Message, language: Language | None = None) -> str:
     """A message that may be a template, in ``language`` (the current one by default)."""
-    return message.render(language) if isinstance(message, Text) else message
+    return message if isinstance(message, str) else message.render(language)
 
 
 # -- stored English messages, read back in the caller's language ---------------------------------

@@ -30,8 +30,9 @@ from openisales.domain.records import (
     PRIORITY_MAX,
     PRIORITY_MIN,
     SESSION_ID_MAX,
+    RowError,
 )
-from openisales.i18n import Language, current
+from openisales.i18n import Both, Language, current
 
 _FORMAT = "yyyy-mm-dd hh:mm:ss"
 
@@ -113,3 +114,10 @@ def rule_message(rule: str, column: str, english: str, language: Language | None
     if key == "*.length" and limit is None:
         return f"{column}的长度超过上限"
     return RULES_ZH[key].format(column=column, limit=limit)
+
+
+def row_error_text(error: RowError, prefix: str = "") -> Both:
+    """A row error's message in both languages, after ``prefix`` (``callDataList.0.``)."""
+    english = f"{prefix}{error.column}: {error.message.rstrip('.')}"
+    chinese = rule_message(error.rule, error.column, error.message, "zh")
+    return Both(english, f"{prefix}{error.column}：{chinese}")

@@ -25,6 +25,7 @@ from openisales.domain.cells import Cell
 from openisales.domain.records import RowError
 from openisales.domain.template import TemplateError
 from openisales.domain.validation import is_blank, original_cells_as_text
+from openisales.i18n import text
 from openisales.readers import ReadError
 from openisales.services.blocklist import is_active
 from openisales.services.import_lifecycle import TaskFailed
@@ -182,6 +183,5 @@ def _classify(
 def _summary(failed_rows: int) -> str:
     if not failed_rows:
         return ""
-    return (
-        f"{failed_rows} rows failed validation; download the failure report for each row and reason"
-    )
+    # Stored in English; queryDataImportTask renders it in the caller's language (i18n).
+    return text("task.rows_failed", count=failed_rows).render("en")

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openisales.domain.record_row import CALLED_KEY, SESSION_ID, STATUS, RecordRow, RecordStatus
+from openisales.i18n import text
 from openisales.services.calldata_rows import (
     Chunk,
     FileRejected,
@@ -162,6 +163,5 @@ def _numbered(failures: list[tuple[int, str, str, str, str, list[str]]]) -> list
 def _summary(failed_rows: int) -> str:
     if not failed_rows:
         return ""
-    return (
-        f"{failed_rows} rows failed validation; download the failure report for each row and reason"
-    )
+    # Stored in English; queryDataImportTask renders it in the caller's language (i18n).
+    return text("task.rows_failed", count=failed_rows).render("en")

@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from openisales import metrics
+from openisales.i18n import text
 from openisales.services import file_servers
 from openisales.services.import_lifecycle import (
     LeaseLost,
@@ -109,12 +110,12 @@ def _load_context(rt: Runtime, task: ImportTask, importers: Mapping[str, Importe
     with rt.db.transaction() as session:
         server = session.get(FileServer, task.server_id)
         if server is None or server.vdn_id != task.vdn_id:
-            raise TaskFailed(f"file server {task.server_id} no longer exists")
+            raise TaskFailed(text("task.server_gone", server=task.server_id).render("en"))
         device_type = None
         if task.campaign_pk is not None:
             campaign = session.get(Campaign, task.campaign_pk)
             if campaign is None:
-                raise TaskFailed("the campaign no longer exists")
+                raise TaskFailed(text("task.campaign_gone").render("en"))
             device_type = campaign.device_type
         if task.kind not in importers:
             raise TaskFailed(f"unknown import kind {task.kind!r}")
