@@ -126,7 +126,13 @@ class Api:
     http: TestClient
     creds: Credentials
 
-    def client(self, creds: Credentials | None = None, vdn_id: int | None = None) -> ISalesClient:
+    def client(
+        self,
+        creds: Credentials | None = None,
+        vdn_id: int | None = None,
+        *,
+        locale: str | None = None,
+    ) -> ISalesClient:
         creds = creds or self.creds
         return ISalesClient(
             "http://testserver",
@@ -135,6 +141,7 @@ class Api:
             vdn_id or creds.vdn_id,
             transport=self.http._transport,  # in-process ASGI transport, real HTTP semantics
             clock=self.rt.clock,  # sign with the service's (test-controlled) clock
+            locale=locale,
         )
 
     def new_tenant(self, vdn_id: int, time_zone: str = "UTC") -> Credentials:

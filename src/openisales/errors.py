@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from enum import StrEnum, unique
 from typing import Any, ClassVar
 
+from openisales.i18n import MESSAGES, Language, Message, Text, current, text
+
 _Row = tuple[str, int, str, str, bool]
 
 
@@ -136,10 +138,24 @@ class ISalesError(Exception):
         if code is not None:
             cls.default_code = code
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Message) -> None:
+        english = message if isinstance(message, str) else message.render("en")
+        super().__init__(english)
+        self.message = english
+        self.template = None if isinstance(message, str) else message
         self.code: ResultCode = self.default_code
+
+    def text(self, language: Language | None = None) -> str:
+        """The message in ``language`` (the request's by default; i18n).
+
+        A message without a template is English only: in Chinese it follows its code's text.
+        """
+        chosen = language or current()
+        if self.template is not None:
+            return self.template.render(chosen)
+        if chosen == "zh":
+            return f"{self.code.zh}：{self.message}"
+        return self.message
 
     @property
     def http_status(self) -> int:
@@ -154,7 +170,7 @@ class ParameterError(ISalesError, code=ResultCode.PARAMETER):
     """A request value breaks a documented rule; ``message`` names the field and the rule."""
 
     @classmethod
-    def of(cls, code: ResultCode, message: str) -> ParameterError:
+    def of(cls, code: ResultCode, message: str | Message) -> ParameterError:
         """The error of the Table 8 code that validation chose (a row's first problem)."""
         error = cls(message)
         error.code = code
@@ -185,16 +201,15 @@ class HourMinuteUnpaired(ParameterError, code=ResultCode.HOUR_MINUTE):
     """Only one of ``hour`` and ``minute`` was given."""
 
     def __init__(self) -> None:
-        super().__init__("hour and minute must be set at the same time")
+        super().__init__(text("hour_minute"))
 
 
 class NumberBlocklisted(ParameterError, code=ResultCode.BLOCKLISTED):
     """Called numbers of the request are on the tenant's blocklist; nothing was added."""
 
     def __init__(self, numbers: Sequence[str]) -> None:
-        listed = ", ".join(numbers)
-        which = f"number {listed} is" if len(numbers) == 1 else f"numbers {listed} are"
-        super().__init__(f"called {which} on the blocklist; nothing was added")
+        key = "blocklisted.one" if len(numbers) == 1 else "blocklisted.many"
+        super().__init__(text(key, numbers=", ".join(numbers)))
 
 
 # -- who may ask ---------------------------------------------------------------------------------
@@ -208,10 +223,7 @@ class RequestInProgress(ISalesError, code=ResultCode.REQUEST_IN_PROGRESS):
     """An identical signed request (a retry) arrived while the first is still carried out."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "the first request with this signature is still being processed; "
-            "send it again later for its answer"
-        )
+        super().__init__(text("in_progress"))
 
 
 class ForbiddenError(ISalesError, code=ResultCode.FORBIDDEN):
@@ -238,8 +250,12 @@ class NotFoundError(ISalesError):
         cls.noun = noun or cls.noun
         cls.absent = absent or cls.absent
 
-    def __init__(self, key: object, *, where: str = "") -> None:
-        super().__init__(f"{self.noun} {key} {self.absent}{where}")
+    def __init__(self, key: object, *, where: str | Text = "") -> None:
+        # The English message is the noun's; the table (i18n.MESSAGES) holds one template a
+        # class, under its name, in both languages.
+        english = f"{self.noun} {key} {self.absent}{where}"
+        name = type(self).__name__
+        super().__init__(text(name, key=key, where=where) if name in MESSAGES else english)
 
 
 class ServerNotFound(NotFoundError, code=ResultCode.SERVER_NOT_FOUND, noun="file server"):
@@ -254,7 +270,7 @@ class CallDataNotFound(NotFoundError, code=ResultCode.CALL_DATA_NOT_FOUND, noun=
     """No call data with this dataId in the campaign."""
 
     def __init__(self, data_id: str, campaign_id: int) -> None:
-        super().__init__(data_id, where=f" in campaign {campaign_id}")
+        super().__init__(data_id, where=text("where.campaign", campaign=campaign_id))
 
 
 class ImportTaskNotFound(NotFoundError, code=ResultCode.IMPORT_TASK_NOT_FOUND, noun="import task"):
@@ -328,20 +344,18 @@ class BodyTooLarge(ISalesError, code=ResultCode.BODY_TOO_LARGE):
     """The request body is larger than the configured cap (bytes)."""
 
     def __init__(self, cap: int) -> None:
-        super().__init__(f"the request body is larger than the limit of {cap} bytes")
+        super().__init__(text("body_too_large", cap=cap))
 
 
 class RequestTimeout(ISalesError, code=ResultCode.REQUEST_TIMEOUT):
     """The request body did not arrive within the read timeout (seconds)."""
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"the request body did not arrive within {seconds:g} seconds")
+        super().__init__(text("request_timeout", seconds=f"{seconds:g}"))
 
 
 class UnsupportedMediaType(ISalesError, code=ResultCode.UNSUPPORTED_MEDIA_TYPE):
     """A body that is not JSON in UTF-8; raised with the Content-Type sent."""
 
     def __init__(self, content_type: str | None) -> None:
-        super().__init__(
-            f"Content-Type must be application/json; charset=UTF-8, got {content_type!r}"
-        )
+        super().__init__(text("media_type", got=repr(content_type)))

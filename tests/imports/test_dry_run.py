@@ -108,3 +108,16 @@ def test_bad_dry_run_requests_are_refused_and_queue_nothing(setup: ImportSetup) 
     listed = setup.isales.query_import_tasks(setup.campaign_id)
     assert listed["count"] == 1 and listed["result"][0]["validateOnly"] is False
     assert json.dumps(listed).count('"validateOnly": true') == 0
+
+
+def test_a_dry_runs_err_msg_reads_in_the_clients_language(setup: ImportSetup) -> None:
+    setup.put("dry.xlsx", xlsx(HEADER, ROWS))
+    task_id = setup.submit("dry.xlsx", validate_only=True)
+    assert setup.run_worker() == 1
+    with setup.api.client(locale="zh_CN") as chinese:
+        answer = chinese.query_import_tasks(setup.campaign_id, import_task_ids=[task_id])
+    err_msg = answer["result"][0]["errMsg"]
+    assert (
+        err_msg
+        == "试运行（validateOnly）：未导入任何数据；1行数据校验失败，请下载失败报告查看每行的原因"
+    )

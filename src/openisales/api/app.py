@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openisales import console
 from openisales.api import deps, docs_ui, errors, reference
+from openisales.api.language import LanguageMiddleware
 from openisales.api.middleware import AnswerRecorder, Authenticator, SignedRequestMiddleware
 from openisales.api.observability import ObservabilityMiddleware
 from openisales.api.observability import router as metrics_router
@@ -65,6 +66,7 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
         max_body_bytes=rt.settings.max_body_bytes,
         read_timeout=rt.settings.request_read_timeout_seconds,
     )
+    app.add_middleware(LanguageMiddleware)  # around the gate: its refusals speak it too
     app.add_middleware(ObservabilityMiddleware)  # outermost: sees refused requests too
     routers = (
         system, files, imports, schedules, calldata, blocklist, dispatch, results, callbatch,

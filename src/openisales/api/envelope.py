@@ -7,10 +7,20 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from openisales.errors import ResultCode
+from openisales.i18n import current
 
 
-def ok(description: str = "success", **fields: Any) -> dict[str, Any]:
-    """A success envelope with the interface's own fields beside the codes."""
+def describe(code: ResultCode) -> str:
+    """The code's own text in the request's language (i18n): Chinese or English."""
+    return code.zh if current() == "zh" else code.en
+
+
+def ok(description: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A success envelope with the interface's own fields beside the codes.
+
+    The description is "success", or "成功" for a client that asked for Chinese.
+    """
+    description = description or describe(ResultCode.SUCCESS)
     return {
         "resultCode": ResultCode.SUCCESS,
         "resultDesc": description,
@@ -25,9 +35,9 @@ def failure(
 ) -> JSONResponse:
     """A failure envelope with the code's HTTP status; ``message`` names the cause.
 
-    Without a message the code's description stands in. ``status`` overrides the table only where HTTP itself fixes the status: a readiness probe,
+    Without a message the code's description, in the request's language, stands in. ``status`` overrides the table only where HTTP itself fixes the status: a readiness probe,
     a framework refusal the table has no code for. Errors never pass it.
     """
-    text = message or code.en
+    text = message or describe(code)
     body = {"resultCode": code, "resultDesc": text, "returnCode": code, "returnDesc": text}
     return JSONResponse(body, status_code=code.http_status if status is None else status)

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from openisales.api.envelope import failure
 from openisales.api.validators import ISALES_ERROR
 from openisales.errors import ISalesError, ResultCode
+from openisales.i18n import Text, current, parse_locale, speaking, text
 
 log = logging.getLogger("openisales.api")
 
@@ -40,7 +41,7 @@ def install(app: FastAPI) -> None:
 
 
 async def _isales_error(_request: Request, exc: ISalesError) -> JSONResponse:
-    return failure(exc.code, exc.message)
+    return failure(exc.code, exc.text())
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -49,11 +50,14 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
 
 
 def describe_validation_errors(errors: Sequence[Any]) -> tuple[ResultCode, str]:
-    """The code of the first error and a message naming every field and rule broken."""
+    """The code of the first error and a message naming every field and rule broken, in the
+    request's language."""
     if not errors:
-        return ResultCode.PARAMETER, "invalid request"
-    parts = [f"{_field(error)}: {_message(error)}" for error in errors[:5]]
-    return _code(errors[0]), "; ".join(parts)
+        return ResultCode.PARAMETER, text("field.invalid").render()
+    parts = [
+        text("field", field=_field(error), rule=_message(error)).render() for error in errors[:5]
+    ]
+    return _code(errors[0]), ("；" if current() == "zh" else "; ").join(parts)
 
 
 def _code(error: Any) -> ResultCode:
@@ -81,15 +85,38 @@ def _is_null(error: Any) -> bool:
     )
 
 
-def _message(error: Any) -> str:
+def _message(error: Any) -> str | Text:
     kind = error.get("type")
     if kind == "missing" or _is_null(error):
-        return "is required"
+        return text("field.required")
     if kind == "extra_forbidden":
-        return "is not a parameter of this interface"
+        return text("field.extra")
     if kind == "json_invalid":
-        return "the request body is not valid JSON"
-    return str(error.get("msg", "invalid value"))
+        return text("field.json")
+    english = str(error.get("msg", "invalid value"))
+    if current() != "zh":
+        return english
+    return _chinese(error, kind) or f"{_code(error).zh}（{english}）"
+
+
+def _chinese(error: Any, kind: Any) -> str | None:
+    """The Chinese rule of a validation error: our validators carry it, pydantic's by type."""
+    ctx = error.get("ctx") or {}
+    if kind == ISALES_ERROR:
+        zh = ctx.get("zh")
+        return str(zh) if zh else None
+    by_type: dict[str, Text] = {
+        "string_too_long": text("field.max_chars", max=ctx.get("max_length")),
+        "string_too_short": text("field.too_short", min=ctx.get("min_length")),
+        "greater_than_equal": text("field.at_least", min=ctx.get("ge")),
+        "less_than_equal": text("field.at_most", max=ctx.get("le")),
+        "too_long": text("field.too_many", max=ctx.get("max_length")),
+    }
+    if kind in by_type:
+        return by_type[kind].render("zh")
+    if str(kind).endswith(("_type", "_parsing")):
+        return text("field.type").render("zh")
+    return None
 
 
 async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -107,4 +134,6 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return failure(ResultCode.INTERNAL)
+    # This handler runs outside every middleware, so the language is read here again.
+    with speaking(parse_locale(request.headers.get("locale"))):
+        return failure(ResultCode.INTERNAL)

@@ -174,7 +174,7 @@ class Recorder:
 
 
 def _refusal(exc: ISalesError) -> Response:
-    response = failure(exc.code, exc.message)
+    response = failure(exc.code, exc.text())
     if isinstance(exc, RequestTimeout):
         response.headers["connection"] = "close"  # the rest of the body is not awaited
     return response

@@ -16,13 +16,19 @@ from pydantic_core import PydanticCustomError
 
 from openisales.domain.text import find_control_in
 from openisales.errors import ResultCode
+from openisales.i18n import Text, phrase, text
 
 ISALES_ERROR = "isales"
 DIALLABLE = re.compile(r"[0-9*#]+")
 
 
-def fail(code: ResultCode, message: str) -> PydanticCustomError:
-    """A validation error that names its result code."""
+def fail(code: ResultCode, message: str | Text) -> PydanticCustomError:
+    """A validation error that names its result code, and its Chinese text when the message
+    comes from the table (api.errors answers it in the request's language)."""
+    message = phrase(message) if isinstance(message, str) else message
+    if isinstance(message, Text):
+        zh = message.render("zh")
+        return PydanticCustomError(ISALES_ERROR, message.render("en"), {"code": code, "zh": zh})
     return PydanticCustomError(ISALES_ERROR, message, {"code": code})
 
 
@@ -41,24 +47,22 @@ def text_rule(
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise fail(ResultCode.WRONG_TYPE, "must be a string")
+            raise fail(ResultCode.WRONG_TYPE, text("field.not_string"))
         value = str(value).strip() if strip else str(value)
         if value == "" and min_len > 0:
-            raise fail(ResultCode.EMPTY, "must not be empty")
+            raise fail(ResultCode.EMPTY, text("field.not_empty"))
         if min_len > 1 and not min_len <= len(value) <= max_len:
             raise fail(
                 ResultCode.LENGTH_RANGE,
-                f"length must be between {min_len} and {max_len} characters, got {len(value)}",
+                text("field.length_range", min=min_len, max=max_len, got=len(value)),
             )
         if len(value) > max_len:
-            raise fail(
-                ResultCode.TOO_LONG, f"must be at most {max_len} characters, got {len(value)}"
-            )
+            raise fail(ResultCode.TOO_LONG, text("field.too_long", max=max_len, got=len(value)))
         bad = sorted({ch for ch in value if ch in forbidden})
         if bad:
-            raise fail(ResultCode.INVALID_CHARS, f"must not contain {''.join(bad)!r}")
+            raise fail(ResultCode.INVALID_CHARS, text("field.forbidden", chars=repr("".join(bad))))
         if allowed is not None and value and not allowed.fullmatch(value):
-            raise fail(ResultCode.INVALID_CHARS, f"may contain only {allowed_desc}")
+            raise fail(ResultCode.INVALID_CHARS, text("field.only", allowed=phrase(allowed_desc)))
         return value
 
     return check
@@ -72,10 +76,10 @@ def int_rule(*, minimum: int, maximum: int) -> Callable[[Any], Any]:
             return None
         number = as_int(value)
         if number is None:
-            raise fail(ResultCode.WRONG_TYPE, f"must be an integer, got {value!r}"[:120])
+            raise fail(ResultCode.WRONG_TYPE, text("field.not_integer", got=repr(value)[:96]))
         if not minimum <= number <= maximum:
             raise fail(
-                ResultCode.WRONG_VALUE, f"must be between {minimum} and {maximum}, got {number}"
+                ResultCode.WRONG_VALUE, text("field.range", min=minimum, max=maximum, got=number)
             )
         return number
 

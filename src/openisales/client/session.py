@@ -58,9 +58,13 @@ class SignedSession:
         verify: bool | str = True,
         clock: Callable[[], datetime] | None = None,
         retries: int = 0,
+        locale: str | None = None,
     ) -> None:
         """``retries``: how many times to send a request again, unchanged (same signature), when
-        its answer is lost or the service is still making it (client.retry)."""
+        its answer is lost or the service is still making it (client.retry). ``locale``
+        (``zh_CN``, ``en_US``) is sent as the ``locale`` header on every request: the language
+        of the answers' texts. It is not among the headers this client signs (Host,
+        Content-Length, Content-Type), and the service reads it whether signed or not."""
         self.vdn_id = vdn_id
         # httpx 0.28 deprecates verify=<path>, so build the context from the CA bundle ourselves.
         tls: bool | ssl.SSLContext = (
@@ -75,6 +79,7 @@ class SignedSession:
             transport=transport,
             timeout=timeout,
             verify=tls,
+            headers={"locale": locale} if locale else None,
         )
 
     def __enter__(self) -> Self:

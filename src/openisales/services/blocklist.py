@@ -29,6 +29,7 @@ from openisales.domain.blocklist_template import (
     parse_period,
 )
 from openisales.domain.records import RowError, parse_whole
+from openisales.domain.rule_messages import rule_message
 from openisales.errors import (
     ConflictError,
     EmptyValue,
@@ -37,6 +38,7 @@ from openisales.errors import (
     WrongCombination,
     WrongValue,
 )
+from openisales.i18n import Both
 from openisales.services.imports import ImportRequest, submit_file_import
 from openisales.storage import blocklist as blocklist_rows
 from openisales.storage import import_tasks as task_rows
@@ -79,7 +81,8 @@ def is_active(entry: BlocklistEntry, now: datetime) -> bool:
 def _raise_first(errors: list[RowError]) -> None:
     if errors:
         error = errors[0]
-        raise ParameterError.of(error.code, error.message)
+        chinese = rule_message(error.rule, error.column, error.message, "zh")
+        raise ParameterError.of(error.code, Both(error.message, chinese))
 
 
 def check_numbers(field: str, numbers: Sequence[str], *, adding: bool) -> list[str]:

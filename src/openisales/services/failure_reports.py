@@ -10,6 +10,7 @@ from typing import IO, BinaryIO, Literal, cast
 
 from sqlalchemy.orm import Session
 
+from openisales.domain.rule_messages import rule_message
 from openisales.exports import write_failure_report
 from openisales.services import imports
 from openisales.storage.models import ImportTask
@@ -34,12 +35,21 @@ class FailureReport:
 def build(session: Session, task: ImportTask, fmt: ReportFormat, spool_dir: Path) -> FailureReport:
     """Write the task's rejected rows as ``fmt`` into a spool; answer its bytes, name and type.
 
-    The report is written in full while ``session`` is open, so the stream outlives it.
+    The report is written in full while ``session`` is open, so the stream outlives it. Its
+    messages are in the request's language: a stored row keeps its rule, so its Chinese text
+    is rendered here (domain.rule_messages).
     """
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=str(spool_dir))  # noqa: SIM115 - closed by _chunks once streamed
     try:
         rows = (
-            (f.row_number, f.column_name, f.code, f.rule, f.message, f.cells)
+            (
+                f.row_number,
+                f.column_name,
+                f.code,
+                f.rule,
+                rule_message(f.rule, f.column_name, f.message),
+                f.cells,
+            )
             for f in imports.failures(session, task)
         )
         write_failure_report(cast(BinaryIO, spool), fmt, task.source_header or [], rows)

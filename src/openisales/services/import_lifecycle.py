@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from openisales.domain.import_task import ImportStatus
 from openisales.domain.text import visible
+from openisales.i18n import text
 from openisales.services.runtime import Runtime
 from openisales.storage import import_tasks as task_rows
 
@@ -78,7 +79,9 @@ def release_for_retry(rt: Runtime, task_id: str, owner: str, attempts: int, reas
             now,
             owner=owner,
             not_before=now + timedelta(seconds=delay),
-            err_msg=f"attempt {attempts} failed, retrying in {delay:.0f} s: {reason}",
+            err_msg=text(
+                "task.retrying", attempts=attempts, delay=f"{delay:.0f}", reason=reason
+            ).render("en"),
         )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from openisales import metrics
+from openisales.i18n import text
 from openisales.services import file_servers
 from openisales.services.import_lifecycle import (
     LeaseLost,
@@ -111,12 +112,12 @@ def _load_context(rt: Runtime, task: ImportTask, importers: Mapping[str, Importe
     with rt.db.transaction() as session:
         server = session.get(FileServer, task.server_id)
         if server is None or server.vdn_id != task.vdn_id:
-            raise TaskFailed(f"file server {task.server_id} no longer exists")
+            raise TaskFailed(text("task.server_gone", server=task.server_id).render("en"))
         device_type = None
         if task.campaign_pk is not None:
             campaign = session.get(Campaign, task.campaign_pk)
             if campaign is None:
-                raise TaskFailed("the campaign no longer exists")
+                raise TaskFailed(text("task.campaign_gone").render("en"))
             device_type = campaign.device_type
         if task.kind not in importers:
             raise TaskFailed(f"unknown import kind {task.kind!r}")
@@ -249,18 +250,18 @@ def complete(
             schedule.last_sha256 = context.file_sha256
 
 
-DRY_RUN = "dry run (validateOnly): nothing was imported"
-
-
 def summary(context: TaskContext, failed_rows: int) -> str:
-    """The task's ``errMsg`` when it completes: what failed, and whether it was a dry run."""
-    parts = [DRY_RUN] if context.validate_only else []
-    if failed_rows:
-        parts.append(
-            f"{failed_rows} rows failed validation; "
-            "download the failure report for each row and reason"
-        )
-    return "; ".join(parts)
+    """The task's ``errMsg`` when it completes: what failed, and whether it was a dry run.
+
+    Stored in English; queryDataImportTask renders it in the caller's language (i18n).
+    """
+    if context.validate_only:
+        key = "task.dry_run_rows_failed" if failed_rows else "task.dry_run"
+    elif failed_rows:
+        key = "task.rows_failed"
+    else:
+        return ""
+    return text(key, count=failed_rows).render("en")
 
 
 @contextmanager

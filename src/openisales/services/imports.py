@@ -17,6 +17,7 @@ from openisales.errors import (
     StateError,
     WrongCombination,
 )
+from openisales.i18n import translate_stored
 from openisales.services import campaigns, file_servers, schedules
 from openisales.services.campaigns import CampaignStatus
 from openisales.sftp import UnsafePathError, resolve_remote_path
@@ -181,7 +182,7 @@ def to_dict(task: ImportTask, live_progress: int | None = None) -> dict[str, Any
         "repeatNum": task.repeat_num,
         "failNum": task.fail_num,
         "blackNum": task.black_num,
-        "errMsg": task.err_msg,
+        "errMsg": translate_stored(task.err_msg),
         # Extensions beside the documented fields.
         "fileName": task.file_name,
         "filePath": task.file_path or "",

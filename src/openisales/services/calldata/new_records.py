@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from openisales.domain.cells import Cell
 from openisales.domain.record_row import RecordStatus
+from openisales.domain.rule_messages import row_error_text
 from openisales.domain.template import FIELDS, ColumnMap
 from openisales.domain.validation import CallRecord, RowError, validate_row
 from openisales.errors import (
@@ -26,6 +27,7 @@ from openisales.errors import (
     StateError,
     WrongCombination,
 )
+from openisales.i18n import Both
 from openisales.services import campaigns
 from openisales.services.calldata_rows import called_json, called_key
 from openisales.services.campaigns import INTELLIGENT_IVR, CampaignStatus
@@ -116,11 +118,12 @@ def _validate(items: Sequence[NewRecord], *, call_data_must_be_json: bool) -> li
         else:
             records.append(result)
     if errors:
-        shown = "; ".join(
-            f"callDataList.{index}.{error.column}: {error.message.rstrip('.')}"
+        shown = [
+            row_error_text(error, f"callDataList.{index}.")
             for index, error in errors[:SHOWN_ERRORS]
-        )
-        raise ParameterError.of(errors[0][1].code, shown)
+        ]
+        message = Both("; ".join(m.en for m in shown), "；".join(m.zh for m in shown))
+        raise ParameterError.of(errors[0][1].code, message)
     return records
 
 
