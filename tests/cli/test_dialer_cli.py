@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -158,11 +159,13 @@ def test_simulate_refusals_and_usage_errors(service: Service) -> None:
     assert bare.returncode == 2 and "configure" in bare.stderr
 
 
-def test_receive_appends_each_pushed_result_and_answers_success(tmp_path: Path) -> None:
-    out = tmp_path / "pushed.jsonl"
+@contextmanager
+def dialer_receiver(out: Path, cwd: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``openisales dialer receive`` on a free loopback port, appending to ``out``: the process
+    and its URL. Stopped with SIGINT at the end of the block unless the block stopped it."""
     receiver = subprocess.Popen(
         [str(SCRIPT), "dialer", "receive", "--port", "0", "--out", str(out)],
-        cwd=tmp_path,
+        cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -171,7 +174,17 @@ def test_receive_appends_each_pushed_result_and_answers_success(tmp_path: Path) 
         assert receiver.stdout is not None
         first = receiver.stdout.readline()
         assert first.startswith("listening on http://127.0.0.1:"), first
-        url = first.split()[2].rstrip(",")
+        yield receiver, first.split()[2].rstrip(",")
+    finally:
+        if receiver.poll() is None:
+            receiver.send_signal(signal.SIGINT)
+            receiver.communicate(timeout=20)
+
+
+def test_receive_appends_each_pushed_result_and_answers_success(tmp_path: Path) -> None:
+    out = tmp_path / "pushed.jsonl"
+    with dialer_receiver(out, tmp_path) as (receiver, url):
+        assert receiver.stdout is not None
         pushed = [
             {"campaignId": 7, "sessionId": "s1", "called": "13800000001", "callStatus": 6,
              "failCode": "00000", "callId": "c1", "callTimeStr": "2099-01-02 12:00:00",
@@ -188,7 +201,6 @@ def test_receive_appends_each_pushed_result_and_answers_success(tmp_path: Path) 
         again = httpx.post(url + "callback", json=pushed[:1], timeout=10)
         assert again.status_code == 200
         assert receiver.stdout.readline().strip() == "received 1 result(s), 3 in all"
-    finally:
         receiver.send_signal(signal.SIGINT)
         rest, errors = receiver.communicate(timeout=20)
     assert receiver.returncode == 0, errors

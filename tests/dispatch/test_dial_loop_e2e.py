@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 from collections import Counter
@@ -21,6 +20,7 @@ import pytest
 
 from openisales.client import ISalesClient
 from tests.cli.test_cli import SCRIPT, Cli, running_server
+from tests.cli.test_dialer_cli import dialer_receiver
 from tests.support.servers import SftpServer
 from tests.support.spreadsheets import write_xlsx
 
@@ -35,7 +35,6 @@ VDN = 12
 class Receiver:
     """``openisales dialer receive`` in a subprocess: its URL and the file it appends to."""
 
-    process: subprocess.Popen[str]
     url: str
     out: Path
 
@@ -49,21 +48,8 @@ class Receiver:
 @pytest.fixture
 def receiver(tmp_path: Path) -> Iterator[Receiver]:
     out = tmp_path / "pushed.jsonl"
-    process = subprocess.Popen(
-        [str(SCRIPT), "dialer", "receive", "--port", "0", "--out", str(out)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("listening on http://127.0.0.1:"), first
-        yield Receiver(process, first.split()[2].rstrip(","), out)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=20)
+    with dialer_receiver(out, tmp_path) as (_process, url):
+        yield Receiver(url, out)
 
 
 def _numbers(i: int) -> list[str]:
