@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     )
     max_file_bytes: int = Field(default=200 * MIB, ge=1, description="Cap on a downloaded file.")
     max_import_rows: int = Field(default=500_000, ge=1)
+    cc_id: int = Field(
+        default=1,
+        ge=0,
+        description="The call center id (ccId) of every campaign; a list for another is empty.",
+    )
     sftp_connect_timeout: float = Field(default=10.0, gt=0)
     sftp_read_timeout: float = Field(default=30.0, gt=0)
     fetch_stable_seconds: float = Field(

@@ -167,6 +167,33 @@ def test_list_filters_by_device_type(isales: ISalesClient, clock: Clock) -> None
     assert _names(isales.list_campaigns(deviceType=5)) == ["preview"]
 
 
+def test_list_filters_by_begin_and_end_time(isales: ISalesClient, clock: Clock) -> None:
+    day = timedelta(days=1)
+    spans = {"early": (0, 10), "late": (5, 20), "long": (1, 40)}
+    for name, (begin, end) in spans.items():
+        create_ok(
+            isales,
+            clock,
+            name=name,
+            strBeginTime=fmt(clock.now + begin * day),
+            strEndTime=fmt(clock.now + end * day),
+        )
+    assert _names(isales.list_campaigns(beginTime=fmt(clock.now + day))) == ["late", "long"]
+    assert _names(isales.list_campaigns(endTime=fmt(clock.now + 20 * day))) == ["early", "late"]
+    both = isales.list_campaigns(beginTime=fmt(clock.now + day), endTime=fmt(clock.now + 20 * day))
+    assert _names(both) == ["late"] and both["returnObject"]["total"] == 1
+    # the bounds are inclusive
+    assert _names(isales.list_campaigns(beginTime=fmt(clock.now + 5 * day))) == ["late"]
+    assert _names(isales.list_campaigns(beginTime=fmt(clock.now + 41 * day))) == []
+
+
+def test_list_by_call_center(isales: ISalesClient, clock: Clock) -> None:
+    create_ok(isales, clock, name="here")
+    assert _names(isales.list_campaigns(ccId=1)) == ["here"]  # the service's one call center
+    other = isales.list_campaigns(ccId=2)
+    assert _names(other) == [] and other["returnObject"]["total"] == 0
+
+
 def test_list_defaults_to_ten_rows(isales: ISalesClient, clock: Clock) -> None:
     for n in range(12):
         create_ok(isales, clock, name=f"c{n:02d}")
@@ -183,6 +210,12 @@ def test_list_defaults_to_ten_rows(isales: ISalesClient, clock: Clock) -> None:
         ({"rowsPerPage": 0}, "02000007"),
         ({"curPage": 0}, "02000007"),
         ({"status": 5}, "02000007"),
+        ({"status": 1}, "02000007"),  # not a documented filter value (0 all, 2, 3, 4)
+        ({"deviceType": 4}, "02000007"),
+        ({"beginTime": "2026-12-01"}, "02000006"),
+        ({"endTime": "2026-02-30 00:00:00"}, "02000007"),
+        ({"beginTime": "2026-12-02 00:00:00", "endTime": "2026-12-01 00:00:00"}, "02000009"),
+        ({"ccId": -1}, "02000007"),
         ({"rowsPerPage": "many"}, "02000006"),
         ({"name": "n" * 101}, "02000003"),
     ],
@@ -311,6 +344,83 @@ def test_lifecycle(isales: ISalesClient, clock: Clock) -> None:
     assert_code(isales.pause_campaign(campaign_id), "0200007")
     assert_code(isales.resume_campaign(campaign_id), "0200007")
     assert isales.list_campaigns()["returnObject"]["total"] == 0
+
+
+def _history(api: Api, table: str, vdn: int = 12) -> list[tuple[Any, ...]]:
+    column = {"campaign_history": "name", "call_data_history": "session_id"}[table]
+    where = {"campaign_history": "vdn_id = :vdn", "call_data_history": "1 = 1"}[table]
+    with api.rt.db.read() as session:
+        rows = session.execute(
+            text(f"SELECT {column} FROM {table} WHERE {where} ORDER BY {column}"), {"vdn": vdn}
+        )
+        return [tuple(row) for row in rows]
+
+
+def _add_records(isales: ISalesClient, campaign_id: int, *sessions: str) -> None:
+    records = [{"sessionId": s, "called": f"1380000{n:04d}"} for n, s in enumerate(sessions)]
+    answer = isales.call("POST", f"/calldata/{campaign_id}", json={"callDataList": records})
+    assert_code(answer, SUCCESS)
+
+
+@pytest.mark.parametrize("body", [None, 0])
+def test_delete_without_archive_keeps_no_history(
+    api: Api, isales: ISalesClient, clock: Clock, body: int | None
+) -> None:
+    campaign_id = create_ok(isales, clock, initStatus=3)
+    _add_records(isales, campaign_id, "s1", "s2")
+    assert_code(isales.delete_campaign(campaign_id, archive_history=body), SUCCESS)
+    assert _history(api, "campaign_history") == []
+    assert _history(api, "call_data_history") == []
+
+
+def test_delete_with_archive_history_keeps_campaign_and_records(
+    api: Api, isales: ISalesClient, clock: Clock
+) -> None:
+    campaign_id = create_ok(isales, clock, name="archived one", initStatus=3)
+    kept = create_ok(isales, clock, name="kept", initStatus=3)
+    _add_records(isales, campaign_id, "s1", "s2")
+    _add_records(isales, kept, "k1")
+    assert_code(isales.delete_campaign(campaign_id, archive_history=1), SUCCESS)
+
+    assert_code(isales.get_campaign(campaign_id), "0200007")
+    assert _history(api, "campaign_history") == [("archived one",)]
+    assert _history(api, "call_data_history") == [("s1",), ("s2",)]
+    with api.rt.db.read() as session:
+        linked = session.execute(
+            text(
+                "SELECT count(*) FROM call_data_history d JOIN campaign_history c"
+                " ON c.campaign_pk = d.campaign_pk WHERE c.campaign_id = :id"
+            ),
+            {"id": campaign_id},
+        ).scalar_one()
+        live = session.execute(text("SELECT session_id FROM call_data")).scalars().all()
+    assert linked == 2
+    assert live == ["k1"]  # the other campaign's records stay where they are
+    # the name is free again, and the archived campaign's id is never handed out again
+    assert create_ok(isales, clock, name="archived one") == kept + 1
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [({"archiveHistory": 2}, "02000007"), ({"archiveHistory": "yes"}, "02000006")],
+)
+def test_delete_with_bad_archive_history(
+    api: Api, isales: ISalesClient, clock: Clock, body: dict[str, Any], code: str
+) -> None:
+    campaign_id = create_ok(isales, clock, initStatus=3)
+    refused = isales.call("DELETE", f"/{campaign_id}", json=body)
+    assert_code(refused, code)
+    assert "archiveHistory" in refused["resultDesc"]
+    assert details(isales, campaign_id)["status"] == 3  # nothing deleted
+
+
+def test_archive_refused_for_a_started_campaign(
+    api: Api, isales: ISalesClient, clock: Clock
+) -> None:
+    campaign_id = create_ok(isales, clock)
+    assert_code(isales.delete_campaign(campaign_id, archive_history=1), "0200110")
+    assert _history(api, "campaign_history") == []
+    assert details(isales, campaign_id)["status"] == 2
 
 
 def test_deleted_name_can_be_used_again(isales: ISalesClient, clock: Clock) -> None:

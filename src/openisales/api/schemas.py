@@ -268,3 +268,11 @@ class QueryImportTasksRequest(Lenient):
     import_task_ids: (
         list[Annotated[str, BeforeValidator(text_rule(max_len=32, min_len=1))]] | None
     ) = Field(default=None, alias="importTaskIds", max_length=100)
+
+
+class DeleteCampaignRequest(Lenient):
+    """The optional body of a campaign delete (cec_07_4005)."""
+
+    archive_history: Annotated[int, BeforeValidator(int_rule(minimum=0, maximum=1))] = Field(
+        default=0, alias="archiveHistory"
+    )

@@ -108,9 +108,12 @@ class ISalesClient(SignedSession):
         """Modify a campaign."""
         return self.call("PUT", f"/{segment(campaign_id)}", json=fields)
 
-    def delete_campaign(self, campaign_id: int | str) -> dict[str, Any]:
-        """Delete a campaign."""
-        return self.call("DELETE", f"/{segment(campaign_id)}")
+    def delete_campaign(
+        self, campaign_id: int | str, archive_history: int | None = None
+    ) -> dict[str, Any]:
+        """Delete a campaign; ``archive_history=1`` keeps it and its records in history."""
+        body = None if archive_history is None else {"archiveHistory": archive_history}
+        return self.call("DELETE", f"/{segment(campaign_id)}", json=body)
 
     def pause_campaign(self, campaign_id: int | str) -> dict[str, Any]:
         """Pause a campaign."""

@@ -68,11 +68,10 @@ def _campaigns_page(ctx: Ctx, status: int = 200, **extra: Any) -> HTMLResponse:
         rows, total = campaigns.page(
             db,
             ctx.vdn,
-            name=None,
-            status=None,
-            device_type=None,
+            campaigns.CampaignQuery(),
             cur_page=1,
             rows_per_page=100,
+            cc_id=ctx.rt.settings.cc_id,
             now=now,
         )
         listed = [campaigns.to_dict(c, now) for c in rows]

@@ -20,7 +20,9 @@ from openisales.errors import (
     WrongType,
     WrongValue,
 )
+from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
+from openisales.storage.calldata import RecordFilter
 from openisales.storage.models import Campaign
 
 DEVICE_TYPES = {
@@ -157,11 +159,24 @@ def modify(
     return campaign
 
 
-def delete(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> None:
-    """Remove a campaign; refuses a started one (pause it first)."""
-    campaign = get(session, vdn_id, campaign_id)
-    if visible_status(campaign, now) == CampaignStatus.STARTED:
+def delete(
+    session: Session, vdn_id: int, campaign_id: int, now: datetime, *, archive: bool = False
+) -> None:
+    """Remove a campaign; refuses a started one (pause it first).
+
+    With ``archive`` (``archiveHistory: 1``) the campaign is kept in the campaign history and
+    its records move to the call-data history, as the call-data delete archives them; what
+    hangs on the campaign otherwise (tasks, queue, results, batches) goes with it either way.
+    """
+    campaign = campaign_rows.get_for_update(session, vdn_id, campaign_id)
+    if campaign is None:
+        raise CampaignNotFound(campaign_id)
+    status = visible_status(campaign, now)
+    if status == CampaignStatus.STARTED:
         raise StateError(f"campaign {campaign_id} is started; pause it before deleting it")
+    if archive:
+        campaign_rows.archive(session, campaign, status, now)
+        record_rows.delete_matching(session, campaign.pk, RecordFilter(), archive_at=now)
     campaign_rows.remove(session, campaign)
 
 
@@ -179,27 +194,67 @@ def resume(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> Ca
     )
 
 
+LIST_STATUSES = frozenset({0, *CampaignStatus})  # cec_07_4007: 0 all, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class CampaignQuery:
+    """The list filters (cec_07_4007), as given; None means "not given"."""
+
+    name: str | None = None
+    status: int | None = None
+    device_type: int | None = None
+    begin_time: str | None = None  # campaigns that begin at or after this UTC moment
+    end_time: str | None = None  # campaigns that end at or before this UTC moment
+    cc_id: int | None = None
+
+
 def page(
     session: Session,
     vdn_id: int,
+    query: CampaignQuery,
     *,
-    name: str | None,
-    status: int | None,
-    device_type: int | None,
     cur_page: int,
     rows_per_page: int,
+    cc_id: int,
     now: datetime,
 ) -> tuple[list[Campaign], int]:
-    """One page of the tenant's campaigns matching the filters, with the total."""
+    """One page of the tenant's campaigns matching the filters, with the total.
+
+    Every campaign belongs to this service's one call center (``cc_id``): a list asked for
+    another call center's campaigns is empty.
+    """
+    filters = _list_filters(query)
+    if query.cc_id is not None and query.cc_id != cc_id:
+        return [], 0
     return campaign_rows.page(
         session,
         vdn_id,
-        name=name,
-        status=status,
-        device_type=device_type,
+        filters,
         now=now,
         offset=(cur_page - 1) * rows_per_page,
         limit=rows_per_page,
+    )
+
+
+def _list_filters(query: CampaignQuery) -> campaign_rows.ListFilters:
+    """The validated filters; WrongValue for an undocumented status or device type."""
+    if query.status is not None and query.status not in LIST_STATUSES:
+        raise WrongValue(f"status: must be one of {sorted(LIST_STATUSES)}, got {query.status}")
+    if query.device_type is not None and query.device_type not in DEVICE_TYPES:
+        raise WrongValue(
+            f"deviceType: must be one of {sorted(DEVICE_TYPES)}, got {query.device_type}"
+        )
+    begin = parse_utc("beginTime", query.begin_time) if query.begin_time else None
+    end = parse_utc("endTime", query.end_time) if query.end_time else None
+    if begin is not None and end is not None and begin > end:
+        raise WrongCombination("beginTime must not be later than endTime")
+    return campaign_rows.ListFilters(
+        name=query.name or None,
+        status=query.status or None,
+        device_type=query.device_type,
+        begins_from=begin,
+        ends_by=end,
     )
 
 

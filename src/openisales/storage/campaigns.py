@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from openisales.storage.models import Campaign, Tenant
+from openisales.storage.models import Campaign, CampaignHistory, Tenant
 
 
 def get(session: Session, vdn_id: int, campaign_id: int) -> Campaign | None:
@@ -52,26 +53,39 @@ def status_condition(status: int, now: datetime) -> ColumnElement[bool]:
     return and_(Campaign.status == status, Campaign.end_time > now)
 
 
+@dataclass(frozen=True)
+class ListFilters:
+    """What a campaign list is narrowed by; None is "any"."""
+
+    name: str | None = None  # a part of the name, matched literally
+    status: int | None = None  # the visible status
+    device_type: int | None = None
+    begins_from: datetime | None = None
+    ends_by: datetime | None = None
+
+
 def page(
     session: Session,
     vdn_id: int,
+    filters: ListFilters,
     *,
-    name: str | None,
-    status: int | None,
-    device_type: int | None,
     now: datetime,
     offset: int,
     limit: int,
 ) -> tuple[list[Campaign], int]:
-    """A page of the tenant's campaigns by id, filtered by name part and visible status; total."""
+    """A page of the tenant's campaigns by id, narrowed by ``filters``; with the total."""
     query = select(Campaign).where(Campaign.vdn_id == vdn_id)
-    if name:
-        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if filters.name:
+        escaped = filters.name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Campaign.name.like(f"%{escaped}%", escape="\\"))
-    if status:
-        query = query.where(status_condition(status, now))
-    if device_type:
-        query = query.where(Campaign.device_type == device_type)
+    if filters.status:
+        query = query.where(status_condition(filters.status, now))
+    if filters.device_type:
+        query = query.where(Campaign.device_type == filters.device_type)
+    if filters.begins_from is not None:
+        query = query.where(Campaign.begin_time >= filters.begins_from)
+    if filters.ends_by is not None:
+        query = query.where(Campaign.end_time <= filters.ends_by)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Campaign.campaign_id).offset(offset).limit(limit))
     return list(rows), total
@@ -86,6 +100,30 @@ def add(session: Session, campaign: Campaign) -> None:
 def remove(session: Session, campaign: Campaign) -> None:
     """Delete the campaign row (its records and tasks go by cascade) and flush."""
     session.delete(campaign)
+    session.flush()
+
+
+def archive(session: Session, campaign: Campaign, status: int, now: datetime) -> None:
+    """Keep a copy of the campaign in the history under its own key (before it is removed)."""
+    session.add(
+        CampaignHistory(
+            campaign_pk=campaign.pk,
+            vdn_id=campaign.vdn_id,
+            campaign_id=campaign.campaign_id,
+            name=campaign.name,
+            description=campaign.description,
+            status=status,
+            device_type=campaign.device_type,
+            begin_time=campaign.begin_time,
+            end_time=campaign.end_time,
+            caller_no=campaign.caller_no,
+            max_alerting_time=campaign.max_alerting_time,
+            params=campaign.params,
+            retry_policy=campaign.retry_policy,
+            created_at=campaign.created_at,
+            archived_at=now,
+        )
+    )
     session.flush()
 
 

@@ -290,6 +290,30 @@ class CallDataHistory(Base):
     archived_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class CampaignHistory(Base):
+    """Campaigns deleted with ``archiveHistory=1``: kept here as they were, with their original
+    key (``campaign_pk``), which their records in ``call_data_history`` still name."""
+
+    __tablename__ = "campaign_history"
+    __table_args__ = (Index("ix_campaign_history_vdn_campaign", "vdn_id", "campaign_id"),)
+
+    campaign_pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    vdn_id: Mapped[int] = mapped_column(ForeignKey("tenants.vdn_id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[int] = mapped_column(Integer)  # the visible status when it was deleted
+    device_type: Mapped[int] = mapped_column(Integer)
+    begin_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    end_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    caller_no: Mapped[str | None] = mapped_column(String(24))
+    max_alerting_time: Mapped[int | None] = mapped_column(Integer)
+    params: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    retry_policy: Mapped[dict[str, object] | None] = mapped_column(JSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    archived_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ImportSchedule(Base):
     """A daily import at hh:mm in the tenant's time zone; each run is an import task of its own."""
 

@@ -10,9 +10,9 @@ from openisales.api.deps import runtime, tenant
 from openisales.api.envelope import ok
 from openisales.api.params import CampaignId, VdnId
 from openisales.api.routes import V1
-from openisales.api.schemas import CampaignFields, CreateCampaignRequest
+from openisales.api.schemas import CampaignFields, CreateCampaignRequest, DeleteCampaignRequest
 from openisales.services import campaigns
-from openisales.services.campaigns import CampaignInput
+from openisales.services.campaigns import CampaignInput, CampaignQuery
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1, tags=["campaigns"])
@@ -54,24 +54,38 @@ def create_campaign(
 def list_campaigns(
     vdnId: VdnId,
     name: Annotated[str | None, Query(max_length=100)] = None,
-    status: Annotated[int | None, Query(ge=0, le=4)] = None,
-    deviceType: Annotated[int | None, Query(ge=1, le=6)] = None,
+    status: Annotated[int | None, Query()] = None,
+    deviceType: Annotated[int | None, Query()] = None,
+    beginTime: Annotated[str | None, Query(max_length=19)] = None,
+    endTime: Annotated[str | None, Query(max_length=19)] = None,
+    ccId: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
     curPage: Annotated[int, Query(ge=1, le=10**7)] = 1,  # offset stays within 10**9
     rowsPerPage: Annotated[int, Query(ge=1, le=100)] = 10,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    """A page of campaigns, filtered by name, status and device type, with the total."""
+    """A page of campaigns, filtered by name, status, device type, begin and end, with the total.
+
+    ``beginTime``/``endTime`` (``yyyy-MM-dd HH:mm:ss`` UTC) keep the campaigns that begin at or
+    after, and end at or before, the moments given.
+    """
+    query = CampaignQuery(
+        name=name,
+        status=status,
+        device_type=deviceType,
+        begin_time=beginTime,
+        end_time=endTime,
+        cc_id=ccId,
+    )
     now = rt.clock()
     with rt.db.read() as session:
         rows, total = campaigns.page(
             session,
             vdn,
-            name=name,
-            status=status or None,
-            device_type=deviceType,
+            query,
             cur_page=curPage,
             rows_per_page=rowsPerPage,
+            cc_id=rt.settings.cc_id,
             now=now,
         )
         items = [campaigns.to_dict(c, now) for c in rows]
@@ -117,12 +131,17 @@ def modify_campaign(
 def delete_campaign(
     vdnId: VdnId,
     campaignId: CampaignId,
+    body: DeleteCampaignRequest | None = None,
     vdn: int = Depends(tenant),
     rt: Runtime = Depends(runtime),
 ) -> dict[str, Any]:
-    """Delete a campaign; a started one is refused (pause it first)."""
+    """Delete a campaign; a started one is refused (pause it first).
+
+    The body is optional: ``archiveHistory: 1`` keeps the campaign and its records in history.
+    """
+    archive = body is not None and body.archive_history == 1
     with rt.db.transaction() as session:
-        campaigns.delete(session, vdn, campaignId, rt.clock())
+        campaigns.delete(session, vdn, campaignId, rt.clock(), archive=archive)
         return ok()
 
 
