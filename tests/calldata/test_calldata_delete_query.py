@@ -20,7 +20,7 @@ from tests.calldata.conftest import (
     refused,
     xlsx,
 )
-from tests.conftest import Api
+from tests.conftest import Api, Clock
 from tests.imports.conftest import ImportSetup, create_campaign
 
 EMPTY, INVALID_CHARS, TOO_LONG = "02000001", "02000002", "02000003"
@@ -276,3 +276,26 @@ def test_data_ids_are_never_reused_after_a_delete(isales: ISalesClient, campaign
     assert second != first
     # The history keeps dataIds unique, so the second record can be archived too.
     assert deleted(delete(isales, campaign, called="2", archiveHistory=1)) == 1
+
+
+def test_delete_refused_while_the_campaign_is_executing(isales: ISalesClient, clock: Clock) -> None:
+    # cec_07_4033: "An outbound number in an ongoing task cannot be deleted."
+    begin = clock.now.strftime("%Y-%m-%d %H:%M:%S")
+    running = create_campaign(isales, name="running", strBeginTime=begin)
+    ok(add_v1(isales, running, {"sessionId": "x", "called": "13800000001"}))
+    clock.advance(seconds=1)
+    desc = refused(delete(isales, running, sessionId="x"), "0200110")
+    assert "executing" in desc and "pause" in desc
+    assert remaining(isales, running) == ["x"]  # nothing deleted
+
+    ok(isales.pause_campaign(running))
+    assert deleted(delete(isales, running, sessionId="x")) == 1
+    assert remaining(isales, running) == []
+
+
+def test_delete_allowed_before_a_started_campaign_begins(
+    isales: ISalesClient, campaign: int
+) -> None:
+    # The fixture's campaign is started but begins in 2099: nothing of it is being called yet.
+    ok(add_v1(isales, campaign, {"sessionId": "y", "called": "13800000002"}))
+    assert deleted(delete(isales, campaign, sessionId="y")) == 1

@@ -95,7 +95,9 @@ def test_a_deleted_record_keeps_its_final_result(dial: Dial) -> None:
     [record] = dial.lease(campaign)
     dial.report(campaign, result(record["leaseId"], 5, BUSY))
     assert found(dial, campaign)["totalCount"] == 0  # 7502 is still to be called
-    dial.isales.call("POST", f"/calldata/{campaign}/delete", json={"sessionId": "gone"})
+    assert dial.isales.pause_campaign(campaign)["resultCode"] == "0200000"  # executing: refused
+    answer = dial.isales.call("POST", f"/calldata/{campaign}/delete", json={"sessionId": "gone"})
+    assert answer["returnObject"]["deleteCount"] == 1, answer
     assert outcomes(found(dial, campaign)) == [("7501", BUSY)]
 
 

@@ -124,6 +124,7 @@ def test_a_deleted_record_takes_its_lease_with_it(dial: Dial) -> None:
     campaign = dial.campaign()
     dial.load(campaign, {"called": numbers_json("8601"), "sessionId": "gone"})
     record = only(dial.lease(campaign))
+    assert dial.isales.pause_campaign(campaign)["resultCode"] == "0200000"  # executing: refused
     answer = dial.isales.call("POST", f"/calldata/{campaign}/delete", json={"sessionId": "gone"})
     assert answer["returnObject"]["deleteCount"] == 1, answer
     assert dial.report(campaign, result(record["leaseId"])) == [NO_LEASE]

@@ -108,6 +108,7 @@ def test_batch_detail_and_deleted_records(dial: Dial) -> None:
         dailyCalledCount=1, dailyCallSucc=1, dailyFinishCount=1, dailyCount=2, totalCount=2,
     )  # fmt: skip
     # A deleted record leaves every count; its results stay for the results query.
+    assert dial.isales.pause_campaign(campaign)["resultCode"] == "0200000"  # executing: refused
     deleted = dial.isales.call("POST", f"/calldata/{campaign}/delete", json={"sessionId": "x3"})
     assert deleted["returnObject"]["deleteCount"] == 1, deleted
     assert counts(statistics(dial, campaign)) == expect(

@@ -68,6 +68,11 @@ def visible_status(campaign: Campaign, now: datetime) -> int:
     return campaign.status
 
 
+def executing(campaign: Campaign, now: datetime) -> bool:
+    """Started and past its begin time: its numbers are being called (cec_07_4033's "ongoing")."""
+    return visible_status(campaign, now) == CampaignStatus.STARTED and campaign.begin_time <= now
+
+
 def parse_utc(field: str, text: str) -> datetime:
     """The UTC moment of yyyy-MM-dd HH:mm:ss text; WrongType if malformed, WrongValue if unreal."""
     if not TIME_TEXT.fullmatch(text):

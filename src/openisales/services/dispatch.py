@@ -21,7 +21,6 @@ from openisales.domain.calling_window import may_call
 from openisales.domain.dispatch import DEFAULT_PRIORITY, DialState, Outcome
 from openisales.services import campaigns
 from openisales.services.blocklist import is_active, tenant_zone
-from openisales.services.campaigns import CampaignStatus
 from openisales.storage import blocklist as blocklist_rows
 from openisales.storage import call_batches as batch_rows
 from openisales.storage import dispatch as dial_rows
@@ -44,9 +43,7 @@ class LeaseRequest:
 
 def dialable(campaign: Campaign, zone: tzinfo, now: datetime) -> bool:
     """Started, inside its begin/end time, and inside a calling window on the tenant's clock."""
-    if campaigns.visible_status(campaign, now) != CampaignStatus.STARTED:
-        return False
-    if now < campaign.begin_time:
+    if not campaigns.executing(campaign, now):
         return False
     schedule = campaign.params.get("scheduleParam")
     return may_call(schedule if isinstance(schedule, dict) else None, now.astimezone(zone))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from openisales.errors import (
     EmptyValue,
+    StateError,
     WrongCombination,
     WrongType,
     WrongValue,
@@ -43,10 +44,18 @@ class DeleteRequest:
 def delete(
     session: Session, vdn_id: int, campaign_id: int, request: DeleteRequest, now: datetime
 ) -> int:
-    """Delete (or archive) the campaign's records matching every criterion given."""
+    """Delete (or archive) the campaign's records matching every criterion given.
+
+    Refused while the campaign is executing (cec_07_4033): pause it first.
+    """
     criteria = _criteria(request)
     campaign = campaigns.get(session, vdn_id, campaign_id)
     campaign_rows.lock(session, campaign.pk)
+    if campaigns.executing(campaign, now):
+        raise StateError(
+            f"campaign {campaign_id} is executing (started, past its begin time); "
+            "pause it before deleting its call data"
+        )
     archive_at = now if request.archive_history else None
     return record_rows.delete_matching(session, campaign.pk, criteria, archive_at=archive_at)
 
