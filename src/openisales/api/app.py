@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from openisales import console
-from openisales.api import deps, docs_ui, errors, reference
+from openisales.api import deps, docs_ui, errors, interfaces, reference
 from openisales.api.language import LanguageMiddleware
 from openisales.api.middleware import AnswerRecorder, Authenticator, SignedRequestMiddleware
 from openisales.api.observability import ObservabilityMiddleware
@@ -76,6 +76,7 @@ def create_app(rt: Runtime, *, background: Lifespan | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(metrics_router)
     app.include_router(console.router)
+    interfaces.install(app)  # each operation names its source page (or: extension)
     return app
 
 

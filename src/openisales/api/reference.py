@@ -1,7 +1,10 @@
-"""The API description served in the OpenAPI document at ``/docs``: every result code listed.
+"""The API description served in the OpenAPI document at ``/docs``, and the generated docs tables.
 
-The code table is built from ``ResultCode`` alone. The same table stands in docs/api.md and
-docs/architecture.md between the ``result-codes`` markers; rewrite it there with
+Two tables are built from the code alone: the result codes from ``ResultCode``, and the
+conformance table (interface by interface: documented, implemented, extension) from
+``openisales.api.interfaces.INTERFACES``. Both stand in the OpenAPI description; in the docs
+they stand between their markers (``result-codes`` in docs/api.md and docs/architecture.md,
+``interfaces`` in docs/api.md). Rewrite them there with
 ``python -m openisales.api.reference docs/api.md docs/architecture.md``.
 """
 
@@ -9,8 +12,11 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from openisales.api import interfaces
 from openisales.errors import ResultCode
 
 INTRODUCTION = """\
@@ -23,9 +29,12 @@ auth-v2/{AK}/{timestamp}/{SignedHeaders}/{signature}`), and every answer is the 
 with another HTTP status below.
 """
 
-BEGIN = "<!-- result-codes:begin (generated from openisales.errors.ResultCode: do not edit) -->"
-END = "<!-- result-codes:end -->"
-_MARKED = re.compile(re.escape(BEGIN) + r"\n.*?" + re.escape(END), re.DOTALL)
+INTERFACES_INTRODUCTION = """\
+Every interface openisales serves, and every CC-iSales interface it does not, with the page of
+Huawei's documentation that describes it (`cec_07_07xx`: 2025-11 edition, `cec_07_40xx`:
+2023-09 edition). Each operation below names its source in its description and in
+`x-isales-source`.
+"""
 
 
 def result_code_table() -> str:
@@ -42,16 +51,59 @@ def result_code_table() -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Section:
+    """A generated table in the docs: its marker name, what it is built from, and the builder."""
+
+    name: str
+    origin: str
+    render: Callable[[], str]
+
+    @property
+    def begin(self) -> str:
+        return f"<!-- {self.name}:begin (generated from {self.origin}: do not edit) -->"
+
+    @property
+    def end(self) -> str:
+        return f"<!-- {self.name}:end -->"
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(re.escape(self.begin) + r"\n.*?" + re.escape(self.end), re.DOTALL)
+
+    def block(self) -> str:
+        return f"{self.begin}\n{self.render()}\n{self.end}"
+
+
+RESULT_CODES = Section("result-codes", "openisales.errors.ResultCode", result_code_table)
+INTERFACES = Section("interfaces", "openisales.api.interfaces.INTERFACES", interfaces.table)
+SECTIONS = (RESULT_CODES, INTERFACES)
+BEGIN = RESULT_CODES.begin
+END = RESULT_CODES.end
+
+
 def api_description() -> str:
-    """The ``description`` of the OpenAPI document: the envelope, then the result codes."""
-    return f"{INTRODUCTION}\n## Result codes\n\n{result_code_table()}\n"
+    """The ``description`` of the OpenAPI document: the envelope, result codes, interfaces."""
+    return (
+        f"{INTRODUCTION}\n## Result codes\n\n{result_code_table()}\n\n"
+        f"## Interfaces\n\n{INTERFACES_INTRODUCTION}\n{interfaces.table()}\n"
+    )
 
 
 def with_table(text: str) -> str:
-    """``text`` with the code table between its ``result-codes`` markers made current."""
-    if _MARKED.search(text) is None:
-        raise ValueError(f"no {BEGIN} ... {END} section")
-    return _MARKED.sub(lambda _: f"{BEGIN}\n{result_code_table()}\n{END}", text)
+    """``text`` with every generated table it has (between its markers) made current."""
+    present = [section for section in SECTIONS if section.pattern.search(text)]
+    if not present:
+        names = ", ".join(f"{s.begin} ... {s.end}" for s in SECTIONS)
+        raise ValueError(f"no generated section: none of {names}")
+    for section in present:
+        text = _rewritten(text, section)
+    return text
+
+
+def _rewritten(text: str, section: Section) -> str:
+    block = section.block()
+    return section.pattern.sub(lambda _: block, text)  # a function: the table holds backslashes
 
 
 if __name__ == "__main__":
