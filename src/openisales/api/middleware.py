@@ -77,16 +77,22 @@ class SignedRequestMiddleware:
         if admission.replay_key is None:
             await self._admit(scope, receive, send, request, admission.vdn_id)
             return
-        recorder = Recorder(send)
+        key = admission.replay_key
+
+        async def keep(answer: Answer | None) -> None:
+            # Shielded: a client that hangs up must not leave the signature "processing".
+            with anyio.CancelScope(shield=True):
+                await self.record_answer(key, answer)
+
+        recorder = Recorder(send, keep)
         try:
             await self._admit(scope, receive, recorder.send, request, admission.vdn_id)
         except Exception:
             recorder.failed()  # the outer handler answers 500 (INTERNAL): that is the answer
             raise
         finally:
-            # Shielded: a client that hangs up must not leave the signature "processing".
-            with anyio.CancelScope(shield=True):
-                await self.record_answer(admission.replay_key, recorder.answer())
+            if not recorder.kept:
+                await keep(recorder.answer())
 
     async def _admit(
         self, scope: Scope, receive: Receive, send: Send, request: SignedRequest, vdn_id: int
@@ -130,10 +136,17 @@ class SignedRequestMiddleware:
 
 
 class Recorder:
-    """Passes an answer on to the client and keeps a copy of it, up to ``ANSWER_MAX_BYTES``."""
+    """Passes an answer on to the client and keeps a copy of it, up to ``ANSWER_MAX_BYTES``.
 
-    def __init__(self, send: Send) -> None:
+    The copy is handed to ``keep`` before the answer's last part goes out: a client that
+    has the whole answer (and sends the request again, say, because a proxy lost it) always
+    finds it kept, never the first request still "processing".
+    """
+
+    def __init__(self, send: Send, keep: Callable[[Answer | None], Awaitable[None]]) -> None:
         self._send = send
+        self._keep = keep
+        self.kept = False
         self._status: int | None = None
         self._content_type: str | None = None
         self._chunks: list[bytes] = []
@@ -155,6 +168,9 @@ class Recorder:
             if not self._too_large:
                 self._chunks.append(chunk)
             self._complete = not message.get("more_body", False)
+            if self._complete:
+                await self._keep(self.answer())
+                self.kept = True
         await self._send(message)
 
     def failed(self) -> None:
