@@ -110,6 +110,7 @@ class ResultCode(StrEnum):
     REQUEST_IN_PROGRESS = _ours("0200118", 409, "The same signed request is still being processed; send it again later for its answer.", "相同的签名请求仍在处理中，请稍后再次发送以获取其应答")
     BLOCKLISTED = _ours("0200120", 200, "A called number is on the tenant's blocklist; nothing was added.", "被叫号码在租户的黑名单中，未添加任何数据")
     PENDING_LIMIT = _ours("0200121", 200, "The campaign cannot hold more incomplete call records.", "外呼活动中未完成的外呼数据已达上限")
+    CAMPAIGN_LIMIT = _ours("0200122", 200, "The tenant already holds the maximum number of campaigns of this kind.", "租户的此类外呼活动数量已达上限")
     LEASE_NOT_FOUND = _ours("0200130", 200, "No such lease, or it has ended; its number may be leased again.", "租约不存在或已结束，其号码可被再次租用")
     ALREADY_RECORDED = _ours("0200131", 200, "The result of this lease was already recorded.", "该租约的呼叫结果已记录")
     BATCH_NOT_PAUSED = _ours("0200140", 200, "The batch is not paused.", "批次未暂停，不能恢复")
@@ -315,6 +316,10 @@ class StateError(ISalesError, code=ResultCode.WRONG_STATE):
 
 class PendingLimitReached(StateError, code=ResultCode.PENDING_LIMIT):
     """The campaign would hold more incomplete call records than it may."""
+
+
+class CampaignLimitReached(StateError, code=ResultCode.CAMPAIGN_LIMIT):
+    """The tenant would hold more campaigns of a device type (or started ones) than it may."""
 
 
 class BatchNameTaken(ConflictError, code=ResultCode.BATCH_NAME_TAKEN):

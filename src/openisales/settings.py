@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     )
     max_file_bytes: int = Field(default=200 * MIB, ge=1, description="Cap on a downloaded file.")
     max_import_rows: int = Field(default=500_000, ge=1)
+    max_campaigns_per_kind: int = Field(
+        default=20,
+        ge=1,
+        description="Campaigns not completed a tenant may hold of one kind: IVR (device types "
+        "1, 3) or skill queue (2, 5, 6).",
+    )
+    max_liveliest_task_count: int = Field(
+        default=20,
+        ge=1,
+        description="Started campaigns a tenant may hold of one device type "
+        "(max.liveliest.taskCount).",
+    )
     cc_id: int = Field(
         default=1,
         ge=0,

@@ -635,3 +635,57 @@ def test_campaign_ids_are_never_reused_after_a_delete(isales: ISalesClient) -> N
     second = create("second")
     assert second == first + 1
     assert isales.get_campaign(first)["resultCode"] == "0200007"
+
+
+# -- the tenant's campaign limits (cec_07_0721) ---------------------------------------------------
+
+
+def test_campaigns_of_one_kind_are_limited_per_tenant(
+    api: Api, isales: ISalesClient, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.rt.settings, "max_campaigns_per_kind", 3)
+    skill_queue = [
+        create_ok(isales, clock, name="predictive", initStatus=3),
+        create_ok(isales, clock, name="preview", deviceType=5, maxAlertingTime=9, initStatus=3),
+        create_ok(isales, clock, name="preempted", deviceType=6, initStatus=3),
+    ]
+    refused = create(isales, clock, name="one more", initStatus=3)
+    assert_code(refused, "0200122")
+    assert "3 skill-queue" in refused["resultDesc"]
+    # IVR campaigns are counted apart
+    create_ok(isales, clock, name="ivr", deviceType=3, ivrParam={"flowAccessCode": "1"})
+    # a deleted campaign frees its place; the refused one took no id
+    assert_code(isales.delete_campaign(skill_queue[0]), SUCCESS)
+    assert create_ok(isales, clock, name="one more", initStatus=3) == 5
+    assert _names(isales.list_campaigns(name="one more")) == ["one more"]
+
+
+def test_a_completed_campaign_does_not_count(
+    api: Api, isales: ISalesClient, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.rt.settings, "max_campaigns_per_kind", 1)
+    create_ok(isales, clock, strEndTime=fmt(clock.now + timedelta(days=1)))
+    assert_code(create(isales, clock, name="second"), "0200122")
+    clock.advance(days=2)  # the first has ended: completed
+    create_ok(isales, clock, name="second")
+
+
+def test_started_campaigns_of_one_type_are_limited(
+    api: Api, isales: ISalesClient, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.rt.settings, "max_liveliest_task_count", 2)
+    first = create_ok(isales, clock, name="first")
+    create_ok(isales, clock, name="second")
+    refused = create(isales, clock, name="third")
+    assert_code(refused, "0200122")
+    assert "2 started campaigns of deviceType 2" in refused["resultDesc"]
+    v2_body = campaign_body(clock, name="third", callerNo=[{"accessCode": "10086", "priority": 1}])
+    v2 = isales.call("POST", "", json=v2_body, version="v2")
+    assert_code(v2, "0200122")
+    third = create_ok(isales, clock, name="third", initStatus=3)  # paused: allowed
+    assert_code(isales.resume_campaign(third), "0200122")
+    assert details(isales, third)["status"] == 3
+    create_ok(isales, clock, name="preview", deviceType=5, maxAlertingTime=9)  # another type
+    assert_code(isales.pause_campaign(first), SUCCESS)
+    assert_code(isales.resume_campaign(third), SUCCESS)
+    assert_code(isales.resume_campaign(first), "0200122")

@@ -107,7 +107,8 @@ def campaign_create(ctx: Ctx = Depends(posted)) -> Response:
             params={},
         )
         with ctx.rt.db.transaction() as db:
-            campaign = campaigns.create(db, ctx.vdn, data, ctx.rt.clock())
+            limits = campaigns.CampaignLimits.from_settings(ctx.rt.settings)
+            campaign = campaigns.create(db, ctx.vdn, data, ctx.rt.clock(), limits)
             campaign_id = campaign.campaign_id
     except ISalesError as exc:
         return _campaigns_page(ctx, 400, error=exc.message, form=ctx.form)

@@ -136,7 +136,7 @@ def add(session: Session, vdn_id: int, request: AddRequest, now: datetime) -> li
     """Add every number of the request, or none of them."""
     numbers = check_numbers("blocklist", request.numbers, adding=True)
     fields = _validated(request, tenant_zone(session, vdn_id), now)
-    blocklist_rows.lock_tenant(session, vdn_id)
+    tenant_rows.lock(session, vdn_id)
     existing = blocklist_rows.find(session, vdn_id, numbers)
     listed = sorted(entry.number for entry in existing if is_active(entry, now))
     if listed:

@@ -38,6 +38,7 @@ from openisales.services.reader_process import ReaderCrashed, crash_message, she
 from openisales.services.runtime import Runtime
 from openisales.storage import blocklist as blocklist_rows
 from openisales.storage import import_tasks as task_rows
+from openisales.storage import tenants as tenant_rows
 
 PROGRESS_EVERY_ROWS = 20_000
 
@@ -132,7 +133,7 @@ def _write(
 ) -> None:
     now = rt.clock()
     with rt.db.transaction() as session:
-        blocklist_rows.lock_tenant(session, context.vdn_id)
+        tenant_rows.lock(session, context.vdn_id)
         numbers = list(dict.fromkeys(record.number for record in validated.records))
         existing = blocklist_rows.find(session, context.vdn_id, numbers)
         listed = {entry.number for entry in existing if is_active(entry, now)}

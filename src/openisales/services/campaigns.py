@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openisales.errors import (
+    CampaignLimitReached,
     CampaignNotFound,
     ConflictError,
     EmptyValue,
@@ -20,8 +21,10 @@ from openisales.errors import (
     WrongType,
     WrongValue,
 )
+from openisales.settings import Settings
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
+from openisales.storage import tenants as tenant_rows
 from openisales.storage.calldata import RecordFilter
 from openisales.storage.models import Campaign
 
@@ -34,6 +37,7 @@ DEVICE_TYPES = {
 }
 INTELLIGENT_IVR = 1  # its callData must be JSON: the IVR flow parses it
 IVR_DEVICE_TYPES = frozenset({INTELLIGENT_IVR, 3})
+SKILL_QUEUE_DEVICE_TYPES = frozenset(DEVICE_TYPES) - IVR_DEVICE_TYPES
 PREVIEW = 5
 TIME_TEXT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -44,6 +48,18 @@ class CampaignStatus(IntEnum):
     STARTED = 2
     PAUSED = 3
     COMPLETED = 4
+
+
+@dataclass(frozen=True)
+class CampaignLimits:
+    """A tenant's campaign limits (cec_07_0721): per kind, and started ones per device type."""
+
+    per_kind: int = 20  # IVR or skill-queue campaigns not completed
+    liveliest: int = 20  # started campaigns of one device type (max.liveliest.taskCount)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CampaignLimits:
+        return cls(settings.max_campaigns_per_kind, settings.max_liveliest_task_count)
 
 
 @dataclass(frozen=True)
@@ -96,8 +112,15 @@ def get(session: Session, vdn_id: int, campaign_id: int) -> Campaign:
     return campaign
 
 
-def create(session: Session, vdn_id: int, data: CampaignInput, now: datetime) -> Campaign:
-    """Add a campaign under the next id; refuses a past begin day, broken rules, a taken name."""
+def create(
+    session: Session,
+    vdn_id: int,
+    data: CampaignInput,
+    now: datetime,
+    limits: CampaignLimits = CampaignLimits(),
+) -> Campaign:
+    """Add a campaign under the next id; refuses a past begin day, broken rules, a taken name,
+    and a campaign over the tenant's limits."""
     assert data.name and data.begin and data.end and data.device_type is not None
     begin, end = parse_utc("strBeginTime", data.begin), parse_utc("strEndTime", data.end)
     today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -108,12 +131,17 @@ def create(session: Session, vdn_id: int, data: CampaignInput, now: datetime) ->
     _check_rules(data.device_type, begin, end, data)
     if campaign_rows.name_taken(session, vdn_id, data.name):
         raise ConflictError(f"a campaign named {data.name!r} already exists")
+    campaign_id = campaign_rows.next_campaign_id(session, vdn_id)  # also locks the tenant row
+    status = data.init_status or CampaignStatus.STARTED
+    _check_kind_limit(session, vdn_id, data.device_type, now, limits)
+    if status == CampaignStatus.STARTED:
+        _check_started_limit(session, vdn_id, data.device_type, now, limits)
     campaign = Campaign(
         vdn_id=vdn_id,
-        campaign_id=campaign_rows.next_campaign_id(session, vdn_id),
+        campaign_id=campaign_id,
         name=data.name,
         description=data.description,
-        status=data.init_status or CampaignStatus.STARTED,
+        status=status,
         device_type=data.device_type,
         begin_time=begin,
         end_time=end,
@@ -192,11 +220,45 @@ def pause(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> Cam
     )
 
 
-def resume(session: Session, vdn_id: int, campaign_id: int, now: datetime) -> Campaign:
-    """Move a paused campaign back to started; StateError from any other status."""
+def resume(
+    session: Session,
+    vdn_id: int,
+    campaign_id: int,
+    now: datetime,
+    limits: CampaignLimits = CampaignLimits(),
+) -> Campaign:
+    """Move a paused campaign back to started; StateError from any other status, and
+    CampaignLimitReached when the tenant already has as many started ones of its type."""
+    tenant_rows.lock(session, vdn_id)
+    campaign = get(session, vdn_id, campaign_id)
+    if visible_status(campaign, now) == CampaignStatus.PAUSED:
+        _check_started_limit(session, vdn_id, campaign.device_type, now, limits)
     return _transition(
         session, vdn_id, campaign_id, now, CampaignStatus.PAUSED, CampaignStatus.STARTED
     )
+
+
+def _check_kind_limit(
+    session: Session, vdn_id: int, device_type: int, now: datetime, limits: CampaignLimits
+) -> None:
+    ivr = device_type in IVR_DEVICE_TYPES
+    kind = IVR_DEVICE_TYPES if ivr else SKILL_QUEUE_DEVICE_TYPES
+    if campaign_rows.count_not_completed(session, vdn_id, kind, now) >= limits.per_kind:
+        name = "IVR (deviceType 1, 3)" if ivr else "skill-queue (deviceType 2, 5, 6)"
+        raise CampaignLimitReached(
+            f"the tenant already holds {limits.per_kind} {name} campaigns that are not "
+            "completed; delete one first"
+        )
+
+
+def _check_started_limit(
+    session: Session, vdn_id: int, device_type: int, now: datetime, limits: CampaignLimits
+) -> None:
+    if campaign_rows.count_started(session, vdn_id, device_type, now) >= limits.liveliest:
+        raise CampaignLimitReached(
+            f"the tenant already holds {limits.liveliest} started campaigns of deviceType "
+            f"{device_type}; pause one first, or create this one paused (initStatus 3)"
+        )
 
 
 LIST_STATUSES = frozenset({0, *CampaignStatus})  # cec_07_4007: 0 all, 2, 3, 4

@@ -41,10 +41,11 @@ def create(
     data: CampaignInput,
     policy_body: dict[str, Any] | None,
     now: datetime,
+    limits: campaigns.CampaignLimits = campaigns.CampaignLimits(),
 ) -> Campaign:
     """Create a campaign with its retry policy (checked before anything is written)."""
     policy = checked_policy(policy_body)
-    campaign = campaigns.create(session, vdn_id, data, now)
+    campaign = campaigns.create(session, vdn_id, data, now, limits)
     campaign.retry_policy = policy
     session.flush()
     return campaign

@@ -8,21 +8,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from openisales.storage.models import BlocklistEntry, Tenant
+from openisales.storage.models import BlocklistEntry
 
 INSERT_BATCH = 20_000
 # Numbers per IN (...) list: well below SQLite's and PostgreSQL's bound-parameter limits.
 LOOKUP_BATCH = 5_000
-
-
-def lock_tenant(session: Session, vdn_id: int) -> None:
-    """Hold the tenant row until the transaction ends: blocklist writers of a tenant queue here,
-    so "is this number listed?" stays true until the commit.
-
-    On SQLite the transaction's BEGIN IMMEDIATE already serialises all writers.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(Tenant.vdn_id).where(Tenant.vdn_id == vdn_id).with_for_update())
 
 
 def _chunks(numbers: Sequence[str]) -> Iterable[Sequence[str]]:

@@ -91,6 +91,28 @@ def page(
     return list(rows), total
 
 
+def count_not_completed(
+    session: Session, vdn_id: int, device_types: frozenset[int], now: datetime
+) -> int:
+    """How many of the tenant's campaigns of these device types are not completed."""
+    query = select(func.count(Campaign.pk)).where(
+        Campaign.vdn_id == vdn_id,
+        Campaign.device_type.in_(sorted(device_types)),
+        ~status_condition(4, now),
+    )
+    return int(session.scalar(query) or 0)
+
+
+def count_started(session: Session, vdn_id: int, device_type: int, now: datetime) -> int:
+    """How many of the tenant's campaigns of this device type are started (visible status 2)."""
+    query = select(func.count(Campaign.pk)).where(
+        Campaign.vdn_id == vdn_id,
+        Campaign.device_type == device_type,
+        status_condition(2, now),
+    )
+    return int(session.scalar(query) or 0)
+
+
 def add(session: Session, campaign: Campaign) -> None:
     """Insert the campaign and flush, so its primary key is known."""
     session.add(campaign)

@@ -27,3 +27,13 @@ def add(session: Session, tenant: Tenant) -> None:
     """Insert the tenant and flush."""
     session.add(tenant)
     session.flush()
+
+
+def lock(session: Session, vdn_id: int) -> None:
+    """Hold the tenant row until the transaction ends: writers that check a tenant-wide count
+    (its blocklist, its campaigns) queue here, so the count stays true until the commit.
+
+    On SQLite the transaction's BEGIN IMMEDIATE already serialises all writers.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(Tenant.vdn_id).where(Tenant.vdn_id == vdn_id).with_for_update())

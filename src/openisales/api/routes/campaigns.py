@@ -12,7 +12,7 @@ from openisales.api.params import CampaignId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import CampaignFields, CreateCampaignRequest, DeleteCampaignRequest
 from openisales.services import campaigns
-from openisales.services.campaigns import CampaignInput, CampaignQuery
+from openisales.services.campaigns import CampaignInput, CampaignLimits, CampaignQuery
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1, tags=["campaigns"])
@@ -46,7 +46,8 @@ def create_campaign(
 ) -> dict[str, Any]:
     """Create a campaign, answer its id; refuses a taken name or a begin before today."""
     with rt.db.transaction() as session:
-        campaign = campaigns.create(session, vdn, _input(body), rt.clock())
+        limits = CampaignLimits.from_settings(rt.settings)
+        campaign = campaigns.create(session, vdn, _input(body), rt.clock(), limits)
         return ok(returnObject={"id": campaign.campaign_id})
 
 
@@ -167,5 +168,6 @@ def resume_campaign(
 ) -> dict[str, Any]:
     """Start a paused campaign again; a campaign in any other status is refused."""
     with rt.db.transaction() as session:
-        campaigns.resume(session, vdn, campaignId, rt.clock())
+        limits = CampaignLimits.from_settings(rt.settings)
+        campaigns.resume(session, vdn, campaignId, rt.clock(), limits)
         return ok()

@@ -15,7 +15,7 @@ from openisales.api.envelope import ok
 from openisales.api.params import CampaignId, VdnId
 from openisales.api.routes.campaigns import INTERPRETED
 from openisales.services import campaigns, campaigns_v2
-from openisales.services.campaigns import CampaignInput
+from openisales.services.campaigns import CampaignInput, CampaignLimits
 from openisales.services.runtime import Runtime
 
 V2 = "/rest/isales/v2/openapi/campaigns/{vdnId}"
@@ -48,7 +48,10 @@ def create_campaign_v2(
 ) -> dict[str, Any]:
     """Create a campaign from the V2 body, its retry policy checked and stored."""
     with rt.db.transaction() as session:
-        campaign = campaigns_v2.create(session, vdn, _input(body), body.retry_policy, rt.clock())
+        limits = CampaignLimits.from_settings(rt.settings)
+        campaign = campaigns_v2.create(
+            session, vdn, _input(body), body.retry_policy, rt.clock(), limits
+        )
         return ok(returnObject={"id": campaign.campaign_id})
 
 
