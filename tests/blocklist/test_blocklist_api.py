@@ -295,3 +295,40 @@ def test_another_tenants_path_is_forbidden(api: Api, isales: ISalesClient) -> No
         forbidden = intruder.request("POST", "/blocklist/add", json={"blocklist": ["1"]})
     assert forbidden.status_code == 403
     assert forbidden.json()["resultCode"] == "0200103"
+
+
+def _campaign_with_retries(isales: ISalesClient, name: str, retries: int) -> None:
+    policy = f"[{{'type':1,'policy':[{{'result':1,'retryNumber':{retries},'callInterval':60}}]}}]"
+    answer = isales.call(
+        "POST",
+        "",
+        version="v2",
+        json={
+            "name": name,
+            "strBeginTime": "2099-01-01 00:00:00",
+            "strEndTime": "2099-12-31 23:59:59",
+            "deviceType": 2,
+            "callerNo": [{"accessCode": "10086", "priority": 1}],
+            "retryPolicy": {"policyType": 0, "policyJson": policy},
+        },
+    )
+    assert answer["resultCode"] == "0200000", answer
+
+
+def test_restrict_times_must_be_below_the_retry_attempts(isales: ISalesClient) -> None:
+    # cec_07_0744: "The maximum number of calls must be less than the retry-policy attempts."
+    restricted = {"restrictTimes": 3, "restrictPeriod": "1"}
+    # no campaign with a retry policy: nothing to compare with
+    assert add(isales, ["13800000001"], **restricted)["resultCode"] == "0200000"
+    _campaign_with_retries(isales, "two retries", 2)  # at most 3 calls to a number
+    refused = add(isales, ["13800000002"], **restricted)
+    assert refused["resultCode"] == "02000007", refused
+    assert "restrictTimes" in refused["resultDesc"] and "(3," in refused["resultDesc"]
+    assert "13800000002" not in listed(isales)
+    assert add(isales, ["13800000003"], restrictTimes=2, restrictPeriod="1")["resultCode"] == (
+        "0200000"
+    )
+    _campaign_with_retries(isales, "five retries", 5)  # the most calls now: 6
+    assert add(isales, ["13800000002"], **restricted)["resultCode"] == "0200000"
+    # without restrictTimes there is nothing to check
+    assert add(isales, ["13800000004"])["resultCode"] == "0200000"

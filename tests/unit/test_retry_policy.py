@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from openisales.domain.retry_policy import DAY_SECONDS, PolicyError, parse, result_type, retry_in
+from openisales.domain.retry_policy import (
+    DAY_SECONDS,
+    PolicyError,
+    max_attempts,
+    parse,
+    result_type,
+    retry_in,
+)
 
 BUSY, NO_ANSWER, WRONG_NUMBER, OTHER_FAILURE = "00537", "00603", "00538", "00601"
 
@@ -81,3 +88,15 @@ def test_bad_policies_name_their_fault(body: object, kind: str, words: str) -> N
     with pytest.raises(PolicyError, match=words.replace("[", r"\[").replace("]", r"\]")) as caught:
         parse(body)
     assert caught.value.kind == kind
+
+
+def test_max_attempts_counts_the_first_call_and_the_retries() -> None:
+    rules = result_policy(
+        {"result": 1, "retryNumber": 2, "callInterval": 60},
+        {"result": 2, "retryNumber": 4, "callInterval": 60},
+    )
+    assert max_attempts(rules) == 5
+    common = {"policyType": 0, "policyJson": [{"type": 0, "retryDay": 2, "retryTimes": 3}]}
+    assert max_attempts(parse(common)) == 6  # three tries a day for two days
+    no_retry = result_policy({"result": 1, "retryNumber": 0, "callInterval": 0})
+    assert max_attempts(no_retry) == 1

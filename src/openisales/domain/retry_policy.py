@@ -158,6 +158,18 @@ def parse(body: Any) -> dict[str, Any]:
     return {"policyType": policy_type, "items": items, "noRetry": shared}
 
 
+def max_attempts(policy: Mapping[str, Any]) -> int:
+    """The most calls the policy makes to one number: the first call and all its retries."""
+    most = 1
+    for item in policy.get("items", []):
+        if "rules" in item:
+            retries = max((int(rule["retries"]) for rule in item["rules"]), default=0)
+            most = max(most, 1 + retries)
+        else:
+            most = max(most, int(item["days"]) * int(item["perDay"]))
+    return most
+
+
 def _item_for(policy: Mapping[str, Any], number_type: str | None) -> Mapping[str, Any] | None:
     items: list[Mapping[str, Any]] = policy.get("items", [])
     if policy.get("policyType") == 1:

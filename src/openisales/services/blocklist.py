@@ -29,6 +29,7 @@ from openisales.domain.blocklist_template import (
     parse_period,
 )
 from openisales.domain.records import RowError, parse_whole
+from openisales.domain.retry_policy import max_attempts
 from openisales.domain.rule_messages import rule_message
 from openisales.errors import (
     ConflictError,
@@ -41,6 +42,7 @@ from openisales.errors import (
 from openisales.i18n import Both
 from openisales.services.imports import ImportRequest, submit_file_import
 from openisales.storage import blocklist as blocklist_rows
+from openisales.storage import campaigns as campaign_rows
 from openisales.storage import import_tasks as task_rows
 from openisales.storage import tenants as tenant_rows
 from openisales.storage.models import BlocklistEntry, ImportTask
@@ -132,10 +134,28 @@ def _validated(request: AddRequest, zone: tzinfo, now: datetime) -> dict[str, An
     }
 
 
+def _check_below_retry_attempts(session: Session, vdn_id: int, times: int | None) -> None:
+    """cec_07_0744: the maximum number of calls must be less than the retry policy's attempts;
+    a limit the retry policies never reach would restrict nothing. Checked against the most
+    calls any retry policy of the tenant's campaigns makes to one number (none: no check)."""
+    if times is None:
+        return
+    policies = campaign_rows.retry_policies(session, vdn_id)
+    if not policies:
+        return
+    attempts = max(max_attempts(policy) for policy in policies)
+    if times >= attempts:
+        raise WrongValue(
+            f"restrictTimes: must be less than the retry policy's attempts ({attempts}, the "
+            f"most calls a retry policy of the tenant's campaigns makes), got {times}"
+        )
+
+
 def add(session: Session, vdn_id: int, request: AddRequest, now: datetime) -> list[BlocklistEntry]:
     """Add every number of the request, or none of them."""
     numbers = check_numbers("blocklist", request.numbers, adding=True)
     fields = _validated(request, tenant_zone(session, vdn_id), now)
+    _check_below_retry_attempts(session, vdn_id, fields["restrict_times"])
     tenant_rows.lock(session, vdn_id)
     existing = blocklist_rows.find(session, vdn_id, numbers)
     listed = sorted(entry.number for entry in existing if is_active(entry, now))

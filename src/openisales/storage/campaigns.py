@@ -113,6 +113,14 @@ def count_started(session: Session, vdn_id: int, device_type: int, now: datetime
     return int(session.scalar(query) or 0)
 
 
+def retry_policies(session: Session, vdn_id: int) -> list[dict[str, object]]:
+    """The normalised retry policies of the tenant's campaigns that have one."""
+    query = select(Campaign.retry_policy).where(
+        Campaign.vdn_id == vdn_id, Campaign.retry_policy.is_not(None)
+    )
+    return [policy for policy in session.scalars(query) if policy]
+
+
 def add(session: Session, campaign: Campaign) -> None:
     """Insert the campaign and flush, so its primary key is known."""
     session.add(campaign)
