@@ -11,9 +11,11 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
+from openisales.api.batch_schemas import BATCH_NAME_FORBIDDEN
 from openisales.api.schemas import Lenient
 from openisales.api.validators import DIALLABLE, fail, int_rule, text_rule
 from openisales.errors import ResultCode
+from openisales.i18n import text
 from openisales.services.calldata import MAX_RECORDS_PER_ADD, NewRecord
 
 BATCH_ID_MAX = 64
@@ -112,8 +114,23 @@ class RecordV1(_RecordFields):
         )
 
 
+def _v2_custom_field(value: Any) -> Any:
+    """V2's customField takes no special characters (cec_07_0760; the page names none, so the
+    set is the one iSales publishes for a batch name, cec_07_0770). V1 keeps taking them."""
+    if isinstance(value, str):
+        bad = sorted({ch for ch in value if ch in V2_CUSTOM_FIELD_FORBIDDEN})
+        if bad:
+            raise fail(ResultCode.INVALID_CHARS, text("field.forbidden", chars=repr("".join(bad))))
+    return _scalar(value)
+
+
+V2_CUSTOM_FIELD_FORBIDDEN = BATCH_NAME_FORBIDDEN
+V2CustomField = Annotated[str | int | float | None, BeforeValidator(_v2_custom_field)]
+
+
 class RecordV2(_RecordFields):
     called: Numbers
+    custom_field: V2CustomField = Field(default=None, alias="customField")
     batch_id: BatchId = Field(default=None, alias="batchId")
 
     def to_new(self, default_batch_id: str | None) -> NewRecord:
