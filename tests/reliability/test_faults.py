@@ -210,7 +210,10 @@ def test_sqlite_writers_wait_for_an_import_instead_of_failing(
             data, expected = padded_csv(20_000, pad=20)
             sftp.put_file(f"{UPLOAD_DIR}/import.csv", data)
             small, small_expected = call_file("small", 20)
-            sftp.put_file(f"{UPLOAD_DIR}/small.xlsx", small)
+            # One file name a writer: two writers signing the same upload in the same millisecond
+            # would send one request twice, which the replay guard rightly answers once.
+            for n in range(6):
+                sftp.put_file(f"{UPLOAD_DIR}/small-{n}.xlsx", small)
             big_task = isales.upload_file_server(
                 campaign_id, server_id, "import.csv", file_path="/" + UPLOAD_DIR
             )["importTaskId"]
@@ -230,7 +233,10 @@ def test_sqlite_writers_wait_for_an_import_instead_of_failing(
                     try:
                         if i % 5 == 4:
                             answer = isales.upload_file_server(
-                                campaign_id, server_id, "small.xlsx", file_path="/" + UPLOAD_DIR
+                                campaign_id,
+                                server_id,
+                                f"small-{n}.xlsx",
+                                file_path="/" + UPLOAD_DIR,
                             )
                         else:
                             record = {"sessionId": f"json-{n}-{i}", "called": str(13700000000 + i)}
