@@ -264,3 +264,11 @@ def test_blocklist_import_moves_its_file_too(setup: ImportSetup) -> None:
     tasks = setup.isales.query_blackfile_tasks(import_task_ids=[answer["importTaskId"]])
     task = tasks["result"][0]
     assert (task["status"], task["movedTo"]) == ("2", f"{UPLOAD_DIR}/done/block.csv"), task
+
+
+def test_move_after_import_must_be_a_boolean(setup: ImportSetup) -> None:
+    path = f"/calldatafile/uploadFileServer/{setup.campaign_id}"
+    body = {"serverId": setup.server_id, "fileName": "a.xlsx"}
+    for value, code in (("yes", "02000006"), (1, "02000006"), (None, "0200000")):
+        answer = setup.isales.call("POST", path, json={**body, "moveAfterImport": value})
+        assert answer["resultCode"] == code, (value, answer)
