@@ -4,7 +4,8 @@ in ``import_lifecycle``, which every end goes through.
 
 Nothing of a file is kept unless the importer's final write commits, and that commit checks that
 this worker still holds the task's lease (``complete``), so a task taken over by another worker
-is never written twice. The importers are given explicitly (``services.importers.IMPORTERS``):
+is never written twice. A task that asks for it has its file moved into ``done/`` or ``failed/``
+on the server once it has ended (``_move_after_run``). The importers are given explicitly (``services.importers.IMPORTERS``):
 nothing registers itself by being imported.
 """
 
@@ -127,7 +128,7 @@ def run_task(rt: Runtime, task: ImportTask, owner: str, importers: Mapping[str, 
     if end_status is not None:
         metrics.task_ended(task.kind, end_status, time.perf_counter() - started)
         if context is not None and fetched is not None:
-            move_after_run(rt, context, fetched, end_status)
+            _move_after_run(rt, context, fetched, end_status)
     log.info("import task %s done in %.2f s", task.task_id, time.perf_counter() - started)
 
 
@@ -242,7 +243,8 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
 
 
 def _after_fetch_error(rt: Runtime, context: TaskContext, owner: str, exc: FetchError) -> Exception:
-    """A passing network fault is retried with backoff a bounded number of times; others fail.
+    """A passing network fault is retried with backoff a bounded number of times; a file not
+    complete yet is waited for (``_wait_for_file``); others fail.
 
     The log gets the whole reason; the task's errMsg only what the tenant may learn of it.
     """
@@ -281,7 +283,7 @@ def _wait_for_file(rt: Runtime, context: TaskContext, owner: str, reason: str) -
     return TaskReleased(reason)
 
 
-def move_after_run(rt: Runtime, context: TaskContext, fetched: FetchedFile, status: int) -> None:
+def _move_after_run(rt: Runtime, context: TaskContext, fetched: FetchedFile, status: int) -> None:
     """Move the fetched file into done/ (completed) or failed/ when the task asks for it.
 
     The task has ended: a move that fails changes nothing of its result; why it failed is
