@@ -4,9 +4,9 @@ in ``import_lifecycle``, which every end goes through.
 
 Nothing of a file is kept unless the importer's final write commits, and that commit checks that
 this worker still holds the task's lease (``complete``), so a task taken over by another worker
-is never written twice. A task that asks for it has its file moved into ``done/`` or ``failed/``
-on the server once it has ended (``_move_after_run``). The importers are given explicitly (``services.importers.IMPORTERS``):
-nothing registers itself by being imported.
+is never written twice. A task that asks for it has its file moved into ``done/`` or
+``failed/`` on the server once it has ended (``_move_after_run``). The importers are given
+explicitly (``services.importers.IMPORTERS``): nothing registers itself by being imported.
 """
 
 from __future__ import annotations
