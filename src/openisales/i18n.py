@@ -132,6 +132,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task.server_gone": ("file server {server} no longer exists", "文件服务器{server}已不存在"),
     "task.campaign_gone": ("the campaign no longer exists", "外呼活动已不存在"),
     "task.retrying": ("attempt {attempts} failed, retrying in {delay} s: {reason}", "第{attempts}次尝试失败，{delay}秒后重试：{reason}"),
+    "task.waiting_for_file": ("waiting for the file to be complete, looking again in {delay} s: {reason}", "等待文件写入完成，{delay}秒后再次检查：{reason}"),
+    "task.file_never_ready": ("the file was not complete after {minutes} minutes of waiting: {reason}", "等待{minutes}分钟后文件仍未写入完成：{reason}"),
+    "task.move_failed": ("the file was not moved to {folder}/: {reason}", "文件未能移动到{folder}/：{reason}"),
 }
 # fmt: on
 
@@ -219,6 +222,9 @@ _STORED = (
     "task.server_gone",
     "task.campaign_gone",
     "task.retrying",
+    "task.waiting_for_file",
+    "task.file_never_ready",
+    "task.move_failed",
 )
 _STORED_PATTERNS = [(key, _pattern(MESSAGES[key][0])) for key in _STORED]
 

@@ -75,6 +75,16 @@ class Settings(BaseSettings):
         description="A file modified recently is looked at again this long after its fetch "
         "began; one that changed is fetched again later (0: only before and after the transfer).",
     )
+    file_wait_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="How long an import waits for its file to be complete (unchanged over "
+        "the re-check, or its .done marker there) before the task fails; counted from the "
+        "run's first look at the file.",
+    )
+    file_wait_poll_seconds: float = Field(
+        default=60.0, gt=0, description="While an import waits for its file, how often it looks."
+    )
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     lease_seconds: float = Field(
         default=60.0, gt=0, description="A task lease not renewed in time is taken up again."

@@ -72,6 +72,7 @@ def test_add_accepts_port_as_a_digit_string(isales: ISalesClient) -> None:
         "port": "2222",
         "filePath": "/data",
         "userName": "isales",
+        "requireDoneMarker": False,
     }
 
 
@@ -248,7 +249,8 @@ def test_query_never_shows_the_password(isales: ISalesClient) -> None:
     assert response.status_code == 200
     assert PASSWORD not in response.text
     row = response.json()["server"][0]
-    assert set(row) == {"serverId", "ip", "port", "filePath", "userName"}
+    documented = {"serverId", "ip", "port", "filePath", "userName"}
+    assert set(row) == documented | {"requireDoneMarker"}  # the extension beside them
     assert row["port"] == "22" and row["filePath"] == "/home/sftp"
 
 
@@ -337,6 +339,7 @@ def test_update_changes_the_fields(isales: ISalesClient) -> None:
         "port": "2222",
         "filePath": "/srv/files",
         "userName": "newuser",
+        "requireDoneMarker": False,
     }
 
 
@@ -552,3 +555,29 @@ def test_duplicate_that_slips_past_the_check_is_still_already_exists(
         "isales",
         "other",
     ]
+
+
+# -- requireDoneMarker (extension) -------------------------------------------------------------
+
+
+def test_done_marker_setting_is_stored_kept_and_changed(isales: ISalesClient) -> None:
+    server_id = add_ok(isales, requireDoneMarker=True)
+    assert _only_server(isales)["requireDoneMarker"] is True
+    kept = isales.update_server(server_id, "isales", "10.21.124.175", 22, "/home/sftp/in")
+    assert_code(kept, SUCCESS)  # left out: the stored setting stays
+    assert _only_server(isales)["requireDoneMarker"] is True
+    changed = isales.update_server(
+        server_id, "isales", "10.21.124.175", 22, "/home/sftp/in", require_done_marker=False
+    )
+    assert_code(changed, SUCCESS)
+    assert _only_server(isales)["requireDoneMarker"] is False
+
+
+@pytest.mark.parametrize("value", ["true", 1, None])
+def test_done_marker_setting_must_be_a_boolean(isales: ISalesClient, value: object) -> None:
+    envelope = add(isales, requireDoneMarker=value)
+    if value is None:  # JSON null: as if left out
+        assert_code(envelope, SUCCESS)
+        assert _only_server(isales)["requireDoneMarker"] is False
+    else:
+        assert_code(envelope, "02000006")

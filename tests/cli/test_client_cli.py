@@ -8,8 +8,10 @@ import itertools
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +241,35 @@ def test_import_of_a_missing_file_exits_3(setup: Setup) -> None:
     result = setup.submit("nowhere.csv")
     assert result.returncode == 3, (result.stdout, result.stderr)
     assert "failed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_import_of_a_dated_file_moved_after_the_import(setup: Setup) -> None:
+    """--file with a date pattern, --move-after-import: the day's file ends up in done/."""
+    today = datetime.now(UTC).date()
+    days = [today, today + timedelta(days=1)]  # the submit may fall after midnight (UTC tenant)
+    for day in days:
+        setup.sftp.put_file(f"{UPLOAD}/calls_{day:%Y%m%d}.csv", _csv(GOOD_ROWS))
+    result = setup.submit("calls_$(yyyyMMdd).csv", "--move-after-import")
+    assert result.returncode == 0, result.stderr
+    assert "succNum 20" in result.stdout
+    task = _moved_task(setup)
+    assert task["fetchedFileName"] in {f"calls_{day:%Y%m%d}.csv" for day in days}
+    assert task["movedTo"] == f"{UPLOAD}/done/{task['fetchedFileName']}"
+    assert setup.sftp.path(task["movedTo"]).exists()
+    assert not setup.sftp.path(f"{UPLOAD}/{task['fetchedFileName']}").exists()
+
+
+def _moved_task(setup: Setup) -> dict[str, Any]:
+    """The campaign's one task once its file was moved (a moment after it completed)."""
+    for _look in range(100):
+        listed = setup.shell.ok(
+            "tasks", "--profile", str(setup.profile), "--campaign", setup.campaign_id, "--json"
+        )
+        task: dict[str, Any] = json.loads(listed)["result"][0]
+        if task["movedTo"]:
+            return task
+        time.sleep(0.1)
+    raise AssertionError(f"the file was not moved: {task}")
 
 
 def test_schedule_then_cancel(setup: Setup) -> None:

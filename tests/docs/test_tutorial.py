@@ -5,8 +5,8 @@ else, the repository's ``.venv/bin`` comes first on ``PATH`` (what ``. .venv/bin
 does), ``HOME`` is empty, and no ``OPENISALES_*`` variable is inherited. The ``SFTP_*``
 variables the tutorial asks the reader to export come from the test's own OpenSSH server, and
 the service listens on a free port instead of 8080. Blocks preceded by a
-``<!-- tutorial-test: skip ... -->`` line (installing, and the two ways of naming an SFTP server)
-are not run.
+``<!-- tutorial-test: skip ... -->`` line (installing, the two ways of naming an SFTP server,
+and a daily schedule, which would only run at its time of day) are not run.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ def test_tutorial_blocks_are_found() -> None:
     blocks = tutorial_blocks(TUTORIAL.read_text(encoding="utf-8"))
     skipped = [body for body, runs in blocks if not runs]
     assert len(blocks) >= 10
-    assert len(skipped) == 3  # make install, and the two ways of exporting SFTP_*
+    assert len(skipped) == 4  # make install, the two ways of exporting SFTP_*, a schedule
     assert any("make install" in body for body in skipped)
+    assert any("--hour" in body for body in skipped)
 
 
 def _script(port: int, receiver_port: int) -> str:

@@ -2,8 +2,8 @@
 
 A writer thread appends rows to the file on the server (each row in two writes, so the file
 often ends in the middle of a number) while the worker fetches it; the fetch sees the file change
-and the task is retried, and once the file is complete and stays unchanged the retry imports it
-whole.
+and the task waits for it, and once the file is complete and stays unchanged the task imports it
+whole, once. A file that is still being written when the wait's bound has passed fails the task.
 """
 
 from __future__ import annotations
@@ -19,19 +19,28 @@ import pytest
 from sqlalchemy import select
 
 from openisales.settings import Settings
-from openisales.storage.models import CallData
+from openisales.storage.models import CallData, ImportTask
 from tests.conftest import Clock
 from tests.imports.conftest import UPLOAD_DIR, ImportSetup
 from tests.reliability.files import call_file
 
 FIRST_ROWS = 9  # rows complete before the writer starts; row 10 is cut after "1390"
 STABLE_SECONDS = 0.5
+POLL_SECONDS = 60
+WAIT_SECONDS = 600  # ten minutes: the bound of the wait for a file to be complete
+WAITING = "waiting for the file to be complete, looking again in 60 s: file changed: "
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """A re-check window that a writer appending every few milliseconds always writes in."""
-    return settings.model_copy(update={"fetch_stable_seconds": STABLE_SECONDS})
+    return settings.model_copy(
+        update={
+            "fetch_stable_seconds": STABLE_SECONDS,
+            "file_wait_poll_seconds": POLL_SECONDS,
+            "file_wait_seconds": WAIT_SECONDS,
+        }
+    )
 
 
 def _number(row: int) -> str:
@@ -94,19 +103,24 @@ def _stored_numbers(setup: ImportSetup, task_id: str) -> list[str]:
     return [json.loads(called)[0]["calledNo"] for called in rows]
 
 
-def test_file_appended_to_while_fetched_is_retried_then_imported_whole(
+def _tasks(setup: ImportSetup) -> list[ImportTask]:
+    with setup.api.rt.db.transaction() as session:
+        return list(session.query(ImportTask).order_by(ImportTask.created_at))
+
+
+def test_file_appended_to_while_fetched_waits_then_is_imported_whole(
     setup: ImportSetup, writer: Writer, clock: Clock
 ) -> None:
     task_id = setup.submit("growing.csv")
     assert setup.run_worker() == 1
     waiting = setup.task(task_id)
     assert waiting["status"] == "0", waiting  # not imported torn (status 2), but put back
-    assert waiting["errMsg"].startswith("attempt 1 failed, retrying in 5 s: file changed: ")
+    assert waiting["errMsg"].startswith(WAITING), waiting
     assert "still being written" in waiting["errMsg"]
     assert _stored_numbers(setup, task_id) == []
 
     rows = writer.stop()  # the file is complete now, and stays as it is
-    clock.advance(seconds=6)
+    clock.advance(seconds=POLL_SECONDS + 1)
     assert setup.run_worker() == 1
     done = setup.task(task_id)
     assert done["status"] == "2", done
@@ -114,19 +128,53 @@ def test_file_appended_to_while_fetched_is_retried_then_imported_whole(
     assert _stored_numbers(setup, task_id) == [_number(i) for i in range(1, rows + 1)]
 
 
-def test_file_written_through_every_attempt_fails_without_importing(
+def test_scheduled_run_waits_for_a_file_being_written_then_imports_it_once(
+    setup: ImportSetup, writer: Writer, clock: Clock
+) -> None:
+    """The CRM is still writing today's file when the schedule fires: the run waits for it.
+
+    It looks again every poll interval, more often than the attempts kept for network faults
+    would allow, and imports the file once it is complete: one task, one import.
+    """
+    clock.now = clock.now.replace(hour=8, minute=0, second=0)
+    first_id = setup.submit("growing.csv", hour=8, minute=2)
+    clock.advance(minutes=2)  # 08:02: the run is due while the writer writes
+    looks = setup.api.rt.settings.import_max_attempts + 2
+    for _look in range(looks):
+        assert setup.run_worker() == 1
+        waiting = setup.task(first_id)
+        assert waiting["status"] == "0", waiting
+        assert waiting["errMsg"].startswith(WAITING), waiting
+        clock.advance(seconds=POLL_SECONDS + 1)
+    assert _stored_numbers(setup, first_id) == []
+
+    rows = writer.stop()
+    assert setup.run_worker() == 1
+    done = setup.task(first_id)
+    assert (done["status"], done["succNum"], done["failNum"]) == ("2", rows, 0), done
+    assert done["errMsg"] == "", done
+    assert _stored_numbers(setup, first_id) == [_number(i) for i in range(1, rows + 1)]
+    assert setup.run_worker() == 0  # nothing more today: the schedule's next run is tomorrow
+    assert [task.task_id for task in _tasks(setup)] == [first_id]
+
+
+def test_file_written_through_the_whole_wait_fails_without_importing(
     setup: ImportSetup, writer: Writer, clock: Clock
 ) -> None:
     task_id = setup.submit("growing.csv")
-    attempts = setup.api.rt.settings.import_max_attempts
-    for _attempt in range(attempts):
+    looks = 0
+    while setup.task(task_id)["status"] == "0":
         assert setup.run_worker() == 1
-        clock.advance(minutes=5)
+        looks += 1
+        clock.advance(seconds=POLL_SECONDS + 1)
+    # The first look, one a minute after it, and the one past the ten minutes that fails it.
+    assert looks == WAIT_SECONDS // POLL_SECONDS + 1
     task = setup.task(task_id)
     assert task["status"] == "3", task
-    assert task["errMsg"].startswith("file changed: "), task
+    assert task["errMsg"].startswith(
+        "the file was not complete after 10 minutes of waiting: file changed: "
+    ), task
     assert "still being written" in task["errMsg"]
-    assert f"gave up after {attempts} attempts" in task["errMsg"]
     assert _stored_numbers(setup, task_id) == []
 
 

@@ -198,12 +198,16 @@ class AddServerRequest(Lenient):
     user_name: UserName = Field(alias="userName")
     server_pwd: Password = Field(alias="serverPwd")
     server_info: ServerInfo = Field(alias="serverInfo")
+    # Extension: imports from this server wait for "<file>.done" beside the file.
+    require_done_marker: StrictBool | None = Field(default=None, alias="requireDoneMarker")
 
 
 class UpdateServerRequest(Lenient):
     user_name: UserName = Field(alias="userName")
     server_pwd: OptPassword = Field(default=None, alias="serverPwd")
     server_info: ServerInfo = Field(alias="serverInfo")
+    # Extension: left out, the stored setting is kept.
+    require_done_marker: StrictBool | None = Field(default=None, alias="requireDoneMarker")
 
 
 class PageRequest(Lenient):
@@ -249,6 +253,8 @@ class UploadFileServerRequest(Lenient):
     minute: Minute = None
     # Extension: a dry run that validates and counts the file and writes nothing.
     validate_only: StrictBool | None = Field(default=None, alias="validateOnly")
+    # Extension: after the run, move the file on the server into done/ or failed/ beside it.
+    move_after_import: StrictBool | None = Field(default=None, alias="moveAfterImport")
 
     def as_import_request(self) -> ImportRequest:
         """The request as the import service takes it."""
@@ -259,6 +265,7 @@ class UploadFileServerRequest(Lenient):
             self.hour,
             self.minute,
             validate_only=bool(self.validate_only),
+            move_after_import=bool(self.move_after_import),
         )
 
 

@@ -20,10 +20,12 @@ def _file_import(
     hour: int | None,
     minute: int | None,
     validate_only: bool = False,
+    move_after_import: bool = False,
 ) -> dict[str, Any]:
     """The body of a file-server import; hour and minute make it a daily schedule.
 
-    ``validate_only`` (extension) makes it a dry run; the field is sent only when set.
+    ``validate_only`` (extension) makes it a dry run; ``move_after_import`` (extension) moves
+    the file into done/ or failed/ after the run. Each is sent only when set.
     """
     fields = {
         "serverId": server_id,
@@ -32,6 +34,7 @@ def _file_import(
         "hour": hour,
         "minute": minute,
         "validateOnly": True if validate_only else None,
+        "moveAfterImport": True if move_after_import else None,
     }
     return drop_none(fields)
 
@@ -54,14 +57,26 @@ class ISalesClient(SignedSession):
     # -- file servers -------------------------------------------------------------------------
 
     def add_server(
-        self, user_name: str, password: str, ip: str, port: int | str, file_path: str
+        self,
+        user_name: str,
+        password: str,
+        ip: str,
+        port: int | str,
+        file_path: str,
+        *,
+        require_done_marker: bool | None = None,
     ) -> dict[str, Any]:
-        """Register an SFTP file server. The envelope carries ``serverId``."""
-        body = {
+        """Register an SFTP file server. The envelope carries ``serverId``.
+
+        ``require_done_marker`` (extension): imports wait for ``<file>.done`` beside the file.
+        """
+        body: dict[str, Any] = {
             "userName": user_name,
             "serverPwd": password,
             "serverInfo": {"ip": ip, "port": port, "filePath": file_path},
         }
+        if require_done_marker is not None:
+            body["requireDoneMarker"] = require_done_marker
         return self.call("POST", "/file/addServer", json=body)
 
     def query_servers(self, offset: int = 0, limit: int = 100) -> dict[str, Any]:
@@ -76,14 +91,21 @@ class ISalesClient(SignedSession):
         port: int | str,
         file_path: str,
         password: str | None = None,
+        *,
+        require_done_marker: bool | None = None,
     ) -> dict[str, Any]:
-        """Update a file server. The password is required by the server when the IP changes."""
+        """Update a file server. The password is required by the server when the IP changes.
+
+        ``require_done_marker`` (extension): None keeps the stored setting.
+        """
         body: dict[str, Any] = {
             "userName": user_name,
             "serverInfo": {"ip": ip, "port": port, "filePath": file_path},
         }
         if password is not None:
             body["serverPwd"] = password
+        if require_done_marker is not None:
+            body["requireDoneMarker"] = require_done_marker
         return self.call("POST", f"/file/{segment(server_id)}/updateServer", json=body)
 
     def delete_server(self, server_id: str) -> dict[str, Any]:
@@ -134,12 +156,17 @@ class ISalesClient(SignedSession):
         hour: int | None = None,
         minute: int | None = None,
         validate_only: bool = False,
+        move_after_import: bool = False,
     ) -> dict[str, Any]:
         """Import a call data file from a file server. The envelope carries ``importTaskId``.
 
         ``validate_only``: a dry run (extension) that validates and counts, and imports nothing.
+        ``move_after_import`` (extension): the file is moved into done/ or failed/ afterwards.
+        ``file_name`` may hold a date pattern such as ``calls_$(yyyyMMdd).xlsx``.
         """
-        body = _file_import(server_id, file_name, file_path, hour, minute, validate_only)
+        body = _file_import(
+            server_id, file_name, file_path, hour, minute, validate_only, move_after_import
+        )
         return self.call(
             "POST", f"/calldatafile/uploadFileServer/{segment(campaign_id)}", json=body
         )
@@ -232,9 +259,15 @@ class ISalesClient(SignedSession):
         hour: int | None = None,
         minute: int | None = None,
         validate_only: bool = False,
+        move_after_import: bool = False,
     ) -> dict[str, Any]:
-        """Import a blocklist file from a file server. The envelope carries ``importTaskId``."""
-        body = _file_import(server_id, file_name, file_path, hour, minute, validate_only)
+        """Import a blocklist file from a file server. The envelope carries ``importTaskId``.
+
+        The options are those of ``upload_file_server``.
+        """
+        body = _file_import(
+            server_id, file_name, file_path, hour, minute, validate_only, move_after_import
+        )
         return self.call("POST", "/blackfile/uploadFileServer", json=body)
 
     def query_blackfile_tasks(

@@ -26,6 +26,9 @@ class ServerSpec:
     ip: str
     port: int
     file_path: str
+    # Extension: imports wait for "<file>.done" beside the file. None: false when added, and
+    # unchanged when updated.
+    require_done_marker: bool | None = None
 
 
 def normalize_default_path(path: str) -> str:
@@ -71,6 +74,7 @@ def add(
         host_key=None,
         created_at=now,
         updated_at=now,
+        require_done_marker=bool(spec.require_done_marker),
     )
     try:
         server_rows.add(session, server)
@@ -92,6 +96,7 @@ def to_dict(server: FileServer) -> dict[str, Any]:
         "port": str(server.port),
         "filePath": server.file_path,
         "userName": server.user_name,
+        "requireDoneMarker": server.require_done_marker,  # extension
     }
 
 
@@ -130,6 +135,8 @@ def update(
     server.user_name = spec.user_name
     if spec.password is not None:
         server.password_enc = box.seal(spec.password)
+    if spec.require_done_marker is not None:
+        server.require_done_marker = spec.require_done_marker
     server.updated_at = now
     try:
         session.flush()

@@ -85,6 +85,30 @@ def release_for_retry(rt: Runtime, task_id: str, owner: str, attempts: int, reas
         )
 
 
+def release_to_wait(
+    rt: Runtime, task_id: str, owner: str, attempts: int, poll_seconds: float, reason: str
+) -> None:
+    """Put a task whose file is not complete yet back in the queue, to look again later.
+
+    The attempt is given back: waiting for a writer is not a fault, and must not use up the
+    attempts that passing faults (a network outage) have.
+    """
+    now = rt.clock()
+    with rt.db.transaction() as session:
+        task_rows.move(
+            session,
+            task_id,
+            ImportStatus.PREPARING,
+            now,
+            owner=owner,
+            attempts=max(attempts - 1, 0),
+            not_before=now + timedelta(seconds=poll_seconds),
+            err_msg=visible(
+                text("task.waiting_for_file", delay=f"{poll_seconds:g}", reason=reason).render("en")
+            ),
+        )
+
+
 def release_after_database_error(rt: Runtime, task_id: str, owner: str, attempts: int) -> None:
     """Put a task whose run lost the database back in the queue, with backoff.
 

@@ -4,8 +4,9 @@ in ``import_lifecycle``, which every end goes through.
 
 Nothing of a file is kept unless the importer's final write commits, and that commit checks that
 this worker still holds the task's lease (``complete``), so a task taken over by another worker
-is never written twice. The importers are given explicitly (``services.importers.IMPORTERS``):
-nothing registers itself by being imported.
+is never written twice. A task that asks for it has its file moved into ``done/`` or
+``failed/`` on the server once it has ended (``_move_after_run``). The importers are given
+explicitly (``services.importers.IMPORTERS``): nothing registers itself by being imported.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from openisales import metrics
+from openisales.domain import file_name_pattern
 from openisales.i18n import text
 from openisales.services import file_servers
 from openisales.services.import_lifecycle import (
@@ -35,9 +38,20 @@ from openisales.services.import_lifecycle import (
     fail,
     release_after_database_error,
     release_for_retry,
+    release_to_wait,
 )
 from openisales.services.runtime import Runtime
-from openisales.sftp import FetchedFile, FetchError, SftpTarget, fetch_file
+from openisales.sftp import (
+    DONE,
+    FAILED,
+    FetchedFile,
+    FetchError,
+    MoveRequest,
+    SftpTarget,
+    UnsafePathError,
+    fetch_file,
+    move_file,
+)
 from openisales.sftp.exposure import tenant_message
 from openisales.storage import import_tasks as task_rows
 from openisales.storage import tenants as tenant_rows
@@ -57,10 +71,13 @@ class TaskContext:
     target: SftpTarget
     server_id: str
     file_path: str | None
-    file_name: str
+    file_name: str  # the name this run fetches: a date pattern in the task's name expanded
     attempts: int
     schedule_id: str | None
+    began_at: datetime  # the run's first claim: waiting for the file is counted from it
     validate_only: bool = False  # a dry run: the importer validates and counts, writes nothing
+    done_marker: bool = False  # the file server asks for "<file>.done" before a fetch
+    move_after_import: bool = False  # move the file into done/ or failed/ after the run
     file_sha256: str = ""
     # Seconds per stage, filled in as the run goes; stored on the task when it completes.
     timings: dict[str, float] = field(default_factory=dict)
@@ -73,11 +90,16 @@ Importer = Callable[[Runtime, TaskContext, str, Path], None]
 
 
 def run_task(rt: Runtime, task: ImportTask, owner: str, importers: Mapping[str, Importer]) -> None:
-    """Run a claimed task to its end state (2 or 3), or put it back for a retry."""
+    """Run a claimed task to its end state (2 or 3), or put it back for a retry.
+
+    A task that ends after its file was fetched moves the file when it asks for it.
+    """
     started = time.perf_counter()
     end_status: int | None = None
+    context: TaskContext | None = None
+    fetched: FetchedFile | None = None
     try:
-        context = _load_context(rt, task, importers)
+        context = _load_context(rt, task, owner, importers)
         try:
             fetched = _fetch(rt, context, owner)
             context = replace(context, file_sha256=fetched.sha256, timings=context.timings)
@@ -105,10 +127,14 @@ def run_task(rt: Runtime, task: ImportTask, owner: str, importers: Mapping[str, 
         end_status = task_rows.FAILED
     if end_status is not None:
         metrics.task_ended(task.kind, end_status, time.perf_counter() - started)
+        if context is not None and fetched is not None:
+            _move_after_run(rt, context, fetched, end_status)
     log.info("import task %s done in %.2f s", task.task_id, time.perf_counter() - started)
 
 
-def _load_context(rt: Runtime, task: ImportTask, importers: Mapping[str, Importer]) -> TaskContext:
+def _load_context(
+    rt: Runtime, task: ImportTask, owner: str, importers: Mapping[str, Importer]
+) -> TaskContext:
     with rt.db.transaction() as session:
         server = session.get(FileServer, task.server_id)
         if server is None or server.vdn_id != task.vdn_id:
@@ -122,6 +148,10 @@ def _load_context(rt: Runtime, task: ImportTask, importers: Mapping[str, Importe
         if task.kind not in importers:
             raise TaskFailed(f"unknown import kind {task.kind!r}")
         tenant = tenant_rows.get(session, task.vdn_id)
+        time_zone = tenant.time_zone if tenant else "UTC"
+        file_name = _name_to_fetch(task, time_zone)
+        if not task_rows.update_owned(session, task.task_id, owner, fetched_name=file_name):
+            raise LeaseLost
         target = SftpTarget(
             host=server.ip,
             port=server.port,
@@ -136,15 +166,31 @@ def _load_context(rt: Runtime, task: ImportTask, importers: Mapping[str, Importe
             vdn_id=task.vdn_id,
             campaign_pk=task.campaign_pk,
             device_type=device_type,
-            time_zone=tenant.time_zone if tenant else "UTC",
+            time_zone=time_zone,
             target=target,
             server_id=server.server_id,
             file_path=task.file_path,
-            file_name=task.file_name,
+            file_name=file_name,
             attempts=task.attempts,
             schedule_id=task.schedule_id,
+            began_at=task.begin_time or rt.clock(),
             validate_only=task.validate_only,
+            done_marker=server.require_done_marker,
+            move_after_import=task.move_after_import and not task.validate_only,
         )
+
+
+def _name_to_fetch(task: ImportTask, time_zone: str) -> str:
+    """The task's file name, its date pattern expanded at the run's time on the tenant's clock.
+
+    The run's time is when it was due (a scheduled run: its schedule's time; otherwise when it
+    was submitted), so a retry or a wait past midnight still fetches the same day's file.
+    """
+    moment = task.scheduled_at or task.created_at
+    try:
+        return file_name_pattern.expand(task.file_name, moment, time_zone)
+    except file_name_pattern.PatternError as exc:  # refused at submit; kept for old rows
+        raise TaskFailed(f"fileName: {exc}") from exc
 
 
 def _download_dir(rt: Runtime, task_id: str) -> Path:
@@ -174,6 +220,7 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
                 allowed_networks=rt.server_networks,
                 stable_seconds=rt.settings.fetch_stable_seconds,
                 text=context.file_name.lower().endswith((".csv", ".txt")),  # read as CSV
+                done_marker=context.done_marker,
             )
         )
     except FetchError as exc:
@@ -196,20 +243,82 @@ def _fetch(rt: Runtime, context: TaskContext, owner: str) -> FetchedFile:
 
 
 def _after_fetch_error(rt: Runtime, context: TaskContext, owner: str, exc: FetchError) -> Exception:
-    """A passing network fault is retried with backoff a bounded number of times; others fail.
+    """A passing network fault is retried with backoff a bounded number of times; a file not
+    complete yet is waited for (``_wait_for_file``); others fail.
 
     The log gets the whole reason; the task's errMsg only what the tenant may learn of it.
     """
     log.warning("import task %s: fetch failed: %s: %s", context.task_id, exc.kind, exc.message)
-    where = f"{context.target.host}:{context.target.port}"
-    told = tenant_message(exc.kind, exc.message, where)
-    message = f"{exc.kind.value.replace('_', ' ').lower()}: {told}"
+    message = _fetch_error_text(context, exc)
+    if exc.not_ready:
+        return _wait_for_file(rt, context, owner, message)
     if not exc.retryable or context.attempts >= rt.settings.import_max_attempts:
         if exc.retryable:
             message += f" (gave up after {context.attempts} attempts)"
         return TaskFailed(message)
     release_for_retry(rt, context.task_id, owner, context.attempts, message)
     return TaskReleased(message)
+
+
+def _fetch_error_text(context: TaskContext, exc: FetchError) -> str:
+    """What the tenant is told of a failed fetch (or move): its kind and the allowed detail."""
+    told = tenant_message(exc.kind, exc.message, context.target.where)
+    return f"{exc.kind.value.replace('_', ' ').lower()}: {told}"
+
+
+def _wait_for_file(rt: Runtime, context: TaskContext, owner: str, reason: str) -> Exception:
+    """A file still being written (or without its marker yet) is waited for, not imported.
+
+    The task goes back to the queue and looks again after ``file_wait_poll_seconds``; the wait
+    does not use up the attempts kept for passing faults. After ``file_wait_seconds`` since the
+    run's first look, the task fails.
+    """
+    waited = rt.clock() - context.began_at
+    bound = rt.settings.file_wait_seconds
+    if waited >= timedelta(seconds=bound):
+        gave_up = text("task.file_never_ready", minutes=f"{bound / 60:g}", reason=reason)
+        return TaskFailed(gave_up.render("en"))
+    poll = rt.settings.file_wait_poll_seconds
+    release_to_wait(rt, context.task_id, owner, context.attempts, poll, reason)
+    return TaskReleased(reason)
+
+
+def _move_after_run(rt: Runtime, context: TaskContext, fetched: FetchedFile, status: int) -> None:
+    """Move the fetched file into done/ (completed) or failed/ when the task asks for it.
+
+    The task has ended: a move that fails changes nothing of its result; why it failed is
+    recorded beside the errMsg (and logged), where the file went in ``movedTo``.
+    """
+    if not context.move_after_import:
+        return
+    folder = DONE if status == task_rows.COMPLETED else FAILED
+    # The fetch pinned the server's key (trust on first use): the move must meet the same one.
+    target = replace(context.target, pinned_host_key=fetched.host_key or None)
+    request = MoveRequest(context.file_path, context.file_name, folder, context.task_id)
+    moved_to: str | None = None
+    error: str | None = None
+    try:
+        moved_to = asyncio.run(
+            move_file(
+                target,
+                request,
+                connect_timeout=rt.settings.sftp_connect_timeout,
+                read_timeout=rt.settings.sftp_read_timeout,
+                allowed_networks=rt.server_networks,
+            )
+        )
+    except FetchError as exc:
+        metrics.sftp_error(exc.kind.value)
+        log.warning("import task %s: move to %s/ failed: %s", context.task_id, folder, exc)
+        reason = _fetch_error_text(context, exc)
+        error = text("task.move_failed", folder=folder, reason=reason).render("en")
+    except (UnsafePathError, ValueError, OSError) as exc:
+        log.warning("import task %s: move to %s/ failed: %s", context.task_id, folder, exc)
+        error = text("task.move_failed", folder=folder, reason=str(exc)).render("en")
+    else:
+        log.info("import task %s: file moved to %s", context.task_id, moved_to)
+    with rt.db.transaction() as session:
+        task_rows.record_move(session, context.task_id, moved_to=moved_to, move_error=error)
 
 
 def _skip_unchanged(rt: Runtime, context: TaskContext, owner: str) -> bool:

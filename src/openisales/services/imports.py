@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openisales.domain import file_name_pattern
 from openisales.domain.import_task import IMPORT_TASK
 from openisales.errors import (
     HourMinuteUnpaired,
@@ -16,6 +17,7 @@ from openisales.errors import (
     InvalidCharacters,
     StateError,
     WrongCombination,
+    WrongType,
 )
 from openisales.i18n import translate_stored
 from openisales.services import campaigns, file_servers, schedules
@@ -37,6 +39,7 @@ class ImportRequest:
     hour: int | None
     minute: int | None
     validate_only: bool = False  # a dry run: validate and count, write nothing
+    move_after_import: bool = False  # move the file into done/ or failed/ after the run
 
 
 def check_file_name(name: str) -> None:
@@ -89,6 +92,7 @@ def submit_file_import(
         not_before=scheduled_at or now,
         created_at=now,
         validate_only=request.validate_only,
+        move_after_import=request.move_after_import and not request.validate_only,
     )
     task_rows.add(session, task)
     if request.hour is not None and request.minute is not None:
@@ -100,13 +104,30 @@ def _checked_server(session: Session, vdn_id: int, request: ImportRequest) -> Fi
     """The request's file server, once hour/minute, file name and path are known to be sound."""
     if (request.hour is None) != (request.minute is None):
         raise HourMinuteUnpaired()
-    check_file_name(request.file_name)
+    # The rules of a name hold for the name a run fetches: a date pattern expanded.
+    file_name = _expanded_sample(request.file_name)
+    check_file_name(file_name)
     server = file_servers.get(session, vdn_id, request.server_id)
     try:
-        resolve_remote_path(server.file_path, request.file_path, request.file_name)
+        resolve_remote_path(server.file_path, request.file_path, file_name)
     except UnsafePathError as exc:
         raise InvalidCharacters(f"filePath: {exc}") from exc
     return server
+
+
+def _expanded_sample(file_name: str) -> str:
+    """``file_name`` with its date pattern expanded at a fixed moment; refuses unknown tokens.
+
+    A pattern's tokens become digits and its separators are ``-_.``, so whatever a run makes of
+    it is as safe a name as this sample is.
+    """
+    try:
+        return file_name_pattern.expand(file_name, _SAMPLE_MOMENT, "UTC")
+    except file_name_pattern.PatternError as exc:
+        raise WrongType(f"fileName: {exc}") from exc
+
+
+_SAMPLE_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _scheduled_time(
@@ -168,6 +189,12 @@ def _time_text(moment: datetime | None) -> str:
     )
 
 
+def _err_msg(task: ImportTask) -> str:
+    """The task's errMsg in the caller's language, with why its file was not moved, if so."""
+    parts = [translate_stored(task.err_msg), translate_stored(task.move_error or "")]
+    return "; ".join(part for part in parts if part)
+
+
 def to_dict(task: ImportTask, live_progress: int | None = None) -> dict[str, Any]:
     """A DataImportTask as queryDataImportTask returns it, with openisales' extensions.
 
@@ -182,9 +209,10 @@ def to_dict(task: ImportTask, live_progress: int | None = None) -> dict[str, Any
         "repeatNum": task.repeat_num,
         "failNum": task.fail_num,
         "blackNum": task.black_num,
-        "errMsg": translate_stored(task.err_msg),
+        "errMsg": _err_msg(task),
         # Extensions beside the documented fields.
         "fileName": task.file_name,
+        "fetchedFileName": task.fetched_name or "",  # fileName's date pattern, expanded
         "filePath": task.file_path or "",
         "serverId": task.server_id,
         "totalNum": task.total_num,
@@ -194,4 +222,6 @@ def to_dict(task: ImportTask, live_progress: int | None = None) -> dict[str, Any
         "createTime": _time_text(task.created_at),
         "timings": task.timings or {},
         "validateOnly": task.validate_only,
+        "moveAfterImport": task.move_after_import,
+        "movedTo": task.moved_to or "",
     }

@@ -71,6 +71,7 @@ def create(
         next_run_at=next_run(first_run + timedelta(minutes=1), hour, minute, zone),
         last_task_id=first_task.task_id,
         created_at=now,
+        move_after_import=first_task.move_after_import,
     )
     schedule_rows.add(session, schedule)
     first_task.schedule_id = schedule.schedule_id
@@ -111,6 +112,7 @@ def _run_of(schedule: ImportSchedule, now: datetime) -> ImportTask:
         scheduled_at=schedule.next_run_at,
         not_before=now,
         created_at=now,
+        move_after_import=schedule.move_after_import,
     )
 
 
@@ -137,7 +139,8 @@ def to_dict(schedule: ImportSchedule, time_zone: str) -> dict[str, Any]:
         "scheduleId": schedule.schedule_id,
         "serverId": schedule.server_id,
         "filePath": schedule.file_path or "",
-        "fileName": schedule.file_name,
+        "fileName": schedule.file_name,  # a date pattern is expanded by each run
+        "moveAfterImport": schedule.move_after_import,
         "hour": f"{schedule.hour:02d}",
         "minute": f"{schedule.minute:02d}",
         "timeZone": time_zone,

@@ -64,6 +64,7 @@ async def fetch_file(
     allowed_networks: ServerNetworks | None = None,
     stable_seconds: float = 0.0,
     text: bool = False,
+    done_marker: bool = False,
 ) -> FetchedFile:
     """Download one file into ``dest_dir`` (as ``dest_dir / file_name``, replacing a file there).
 
@@ -72,14 +73,17 @@ async def fetch_file(
     checked on the connected socket before a byte of SSH is sent. ``connect_timeout`` covers TCP
     connect, SSH handshake and login; ``read_timeout`` applies to each SFTP request. A file that
     may still be in use is looked at again ``stable_seconds`` after the first look (``text``:
-    the file is CSV-like, see ``stability``). Raises ``UnsafePathError`` before connecting when
+    the file is CSV-like, see ``stability``). With ``done_marker`` the file is fetched only once
+    ``<file>.done`` exists beside it (else MARKER_MISSING), and not re-checked. Raises ``UnsafePathError`` before connecting when
     the path is unsafe, ``ValueError`` when the pinned host key cannot be parsed, ``FetchError``
     for everything the server or the network does, and ``OSError`` for local failures other
     than a full disk (e.g. ``dest_dir`` not writable).
     """
     remote_path = resolve_remote_path(target.default_path, file_path, file_name)
     root, local_path = normalise_root(target.default_path), dest_dir / file_name
-    job = Download(root, remote_path, local_path, max_bytes, progress, stable_seconds, text)
+    job = Download(
+        root, remote_path, local_path, max_bytes, progress, stable_seconds, text, done_marker
+    )
     pinned = parse_pinned_key(target.pinned_host_key) if target.pinned_host_key else None
     conn = await connect(target, pinned, connect_timeout, allowed_networks)
     try:

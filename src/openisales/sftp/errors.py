@@ -27,6 +27,7 @@ class FetchErrorKind(StrEnum):
     ADDRESS_NOT_ALLOWED = "ADDRESS_NOT_ALLOWED"  # outside the operator's allowed networks
     SERVER_ERROR = "SERVER_ERROR"  # any other error status the SFTP server answered with
     FILE_CHANGED = "FILE_CHANGED"  # changed while fetched: still being written
+    MARKER_MISSING = "MARKER_MISSING"  # the server asks for "<file>.done", which is not there yet
 
 
 _RETRYABLE = frozenset(
@@ -35,9 +36,11 @@ _RETRYABLE = frozenset(
         FetchErrorKind.TIMEOUT,
         FetchErrorKind.CONNECTION_LOST,
         FetchErrorKind.SERVER_ERROR,
-        FetchErrorKind.FILE_CHANGED,
     }
 )
+# The file is not complete yet: the task waits for it (``file_wait_seconds``), without using
+# up the attempts that are there for passing faults.
+_NOT_READY = frozenset({FetchErrorKind.FILE_CHANGED, FetchErrorKind.MARKER_MISSING})
 
 
 class FetchError(Exception):
@@ -52,6 +55,11 @@ class FetchError(Exception):
     def retryable(self) -> bool:
         """True when trying again later may succeed without anyone changing anything."""
         return self.kind in _RETRYABLE
+
+    @property
+    def not_ready(self) -> bool:
+        """True when the file is still being written, or its ``.done`` marker is not there yet."""
+        return self.kind in _NOT_READY
 
     def __repr__(self) -> str:
         return f"FetchError({self.kind.value}, {self.message!r})"

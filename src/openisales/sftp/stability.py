@@ -2,7 +2,8 @@
 
 A download is kept only when the file's size and modification time are the same before the
 transfer, after it and, when the file may still be in use, after a short re-check, and when the
-bytes read are its final size. Otherwise the fetch fails with FILE_CHANGED, which is retried.
+bytes read are its final size. Otherwise the fetch fails with FILE_CHANGED, and the task waits
+for the file to be complete (``FetchError.not_ready``).
 
 The re-check waits until ``stable_seconds`` have passed since the first look, so a transfer that
 took that long already pays nothing. It is done only for a file that may still be in use: one

@@ -27,7 +27,7 @@ from openisales.sftp.paths import is_inside
 from openisales.sftp.stability import Snapshot, change, needs_recheck, still_being_written
 from openisales.sftp.staging import TempFile
 
-__all__ = ["IN_FLIGHT_BYTES", "MIN_BLOCK", "Download", "Session"]
+__all__ = ["IN_FLIGHT_BYTES", "MIN_BLOCK", "Download", "Session", "marker_path"]
 
 #: Bytes of read requests kept in flight (the window that hides the round-trip time).
 IN_FLIGHT_BYTES = 4 * 1024 * 1024
@@ -63,6 +63,7 @@ class Download:
     progress: Callable[[int], None] | None = None
     stable_seconds: float = 0.0  # re-check a file in use this long after the first look
     text: bool = False  # line-based text: a last line without its line end is suspect
+    done_marker: bool = False  # fetch only once "<remote_path>.done" exists; then no re-check
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ class Session:
     async def download(self, job: Download) -> tuple[Path, int, str]:
         """Download ``job`` into its local path; returns the path, its size and SHA-256."""
         sftp = await self.request(self._conn.start_sftp_client(), "starting the SFTP session")
+        if job.done_marker:
+            await self._require_marker(sftp, job)
         real_path, seen = await self._locate(sftp, job)
         # block_size=0: each read() is exactly one SFTP request; the pipelining is ours.
         remote_file = await self.request(
@@ -169,6 +172,23 @@ class Session:
             tmp.commit(job.local_path)
         sftp.exit()
         return job.local_path, received.size, received.sha256
+
+    async def _require_marker(self, sftp: asyncssh.SFTPClient, job: Download) -> None:
+        """MARKER_MISSING until the writer has put ``<file>.done`` beside the file.
+
+        Looked at before the file itself: a writer that has not begun yet is waited for too.
+        """
+        marker = marker_path(job.remote_path)
+        try:
+            await self.request(sftp.stat(marker), "looking for the marker", marker)
+        except FetchError as exc:
+            if exc.kind != FetchErrorKind.NOT_FOUND:
+                raise
+            raise FetchError(
+                FetchErrorKind.MARKER_MISSING,
+                f"waiting for {marker} on {self._where}: the file server asks for a .done marker "
+                "before a file is imported",
+            ) from None
 
     async def _locate(self, sftp: asyncssh.SFTPClient, job: Download) -> tuple[str, _Seen]:
         """The file's real path, checked to be a regular file inside the root, within the cap."""
@@ -227,7 +247,8 @@ class Session:
     ) -> None:
         """FILE_CHANGED unless the file is as first seen after the transfer and the re-check."""
         after = await self._look(sftp, real_path, job, seen, got)
-        wait = job.stable_seconds - (time.monotonic() - seen.at)
+        # With a marker the writer has said the file is complete: no need to watch it.
+        wait = 0.0 if job.done_marker else job.stable_seconds - (time.monotonic() - seen.at)
         ends_mid_line = job.text and got.last_byte not in (b"", b"\n", b"\r")
         if wait > 0 and needs_recheck(after, time.time(), ends_mid_line):
             await asyncio.sleep(wait)  # a writer that paused for the transfer writes again
@@ -280,6 +301,11 @@ class _Pipeline:
 
     async def _read(self, offset: int, size: int) -> bytes:
         return cast(bytes, await self._file.read(size, offset))  # opened in binary mode
+
+
+def marker_path(remote_path: str) -> str:
+    """The ``.done`` marker that says ``remote_path`` is complete: ``<remote_path>.done``."""
+    return remote_path + ".done"
 
 
 def retrieve(task: asyncio.Future[Any]) -> None:

@@ -178,6 +178,22 @@ def move(
     return getattr(result, "rowcount", 0) == 1
 
 
+def record_move(
+    session: Session, task_id: str, *, moved_to: str | None, move_error: str | None
+) -> bool:
+    """Record where an ended task's file was moved, or why it was not; False if not ended.
+
+    Not a lifecycle move: the task's status and counts stay as the run ended them.
+    """
+    result = session.execute(
+        update(ImportTask)
+        .where(ImportTask.task_id == task_id, ImportTask.status.in_(IMPORT_TASK.terminal))
+        .values(moved_to=moved_to, move_error=move_error)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
 def cancel_waiting(session: Session, schedule_id: str, now: datetime, message: str) -> int:
     """Fail a schedule's runs that have not started yet; how many there were."""
     IMPORT_TASK.check(ImportStatus.PREPARING, ImportStatus.FAILED)

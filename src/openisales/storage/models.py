@@ -128,6 +128,10 @@ class FileServer(Base):
     host_key: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Imports wait for "<file>.done" beside the file before fetching it (migration 0009).
+    require_done_marker: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class Campaign(Base):
@@ -201,6 +205,13 @@ class ImportTask(Base):
     timings: Mapped[dict[str, float] | None] = mapped_column(JSON)
     # A dry run (validateOnly): validated and counted, nothing written (migration 0008).
     validate_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # After the run, move the file on the server into done/ or failed/ (migration 0009).
+    move_after_import: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The name the run fetched: file_name with its date pattern expanded at the run's time.
+    fetched_name: Mapped[str | None] = mapped_column(String(255))
+    # Where the file was moved (relative to the server's default path), or why it was not.
+    moved_to: Mapped[str | None] = mapped_column(String(1024))
+    move_error: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportFailure(Base):
@@ -336,6 +347,8 @@ class ImportSchedule(Base):
     last_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Each run moves its file into done/ or failed/ afterwards (migration 0009).
+    move_after_import: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class DialEntry(Base):

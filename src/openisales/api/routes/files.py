@@ -20,7 +20,14 @@ router = APIRouter(prefix=V1 + "/file", tags=["file servers"])
 
 def _spec(body: AddServerRequest | UpdateServerRequest) -> ServerSpec:
     info = body.server_info
-    return ServerSpec(body.user_name, body.server_pwd, info.ip, info.port, info.file_path)
+    return ServerSpec(
+        body.user_name,
+        body.server_pwd,
+        info.ip,
+        info.port,
+        info.file_path,
+        require_done_marker=body.require_done_marker,
+    )
 
 
 @router.post("/addServer")

@@ -106,6 +106,8 @@ def _report_end(answer: Envelope, profile: Path | None, as_json: bool) -> None:
     typer.echo(f"import task {task['id']} {ended}: {counts}")
     if task.get("errMsg"):
         typer.echo(task["errMsg"])
+    if task.get("movedTo"):  # known once the move is done, a moment after the task ended
+        typer.echo(f"file moved to {task['movedTo']}")
     if int(task.get("failNum") or 0) > 0:
         option = f" --profile {profile}" if profile else ""
         typer.echo(

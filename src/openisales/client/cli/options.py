@@ -20,7 +20,12 @@ Limit = Annotated[int, typer.Option("--limit", min=1, max=100)]
 
 # A file-server import, of call data or of a blocklist.
 ServerId = Annotated[str, typer.Option("--server-id")]
-FileName = Annotated[str, typer.Option("--file", help="File name on the server.")]
+FileName = Annotated[
+    str,
+    typer.Option(
+        "--file", help="File name on the server; may hold a date pattern: calls_$(yyyyMMdd).xlsx"
+    ),
+]
 FilePath = Annotated[str | None, typer.Option("--path", help="Folder (default: the server's).")]
 Hour = Annotated[
     int | None, typer.Option("--hour", min=0, max=23, help="Daily at hh (with --minute).")
@@ -30,4 +35,11 @@ NoWait = Annotated[bool, typer.Option("--no-wait", help="Print the importTaskId 
 ValidateOnly = Annotated[
     bool,
     typer.Option("--validate-only", help="Dry run: validate and count the file, import nothing."),
+]
+MoveAfterImport = Annotated[
+    bool,
+    typer.Option(
+        "--move-after-import",
+        help="After the run, move the file on the server into done/ or failed/ beside it.",
+    ),
 ]

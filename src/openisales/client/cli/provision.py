@@ -21,12 +21,23 @@ def add_server(
         typer.Option("--password", prompt=True, hide_input=True, envvar="OPENISALES_SFTP_PASSWORD"),
     ],
     port: Annotated[int, typer.Option("--port")] = 22,
+    require_done_marker: Annotated[
+        bool,
+        typer.Option(
+            "--require-done-marker",
+            help="Imports wait for <file>.done beside the file before they fetch it.",
+        ),
+    ] = False,
     profile: ProfileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Register an SFTP file server and print its serverId."""
+    marker = True if require_done_marker else None  # sent only when asked for
     with open_client(profile) as isales:
-        answer = send(lambda: isales.add_server(user, password, ip, port, path), as_json)
+        answer = send(
+            lambda: isales.add_server(user, password, ip, port, path, require_done_marker=marker),
+            as_json,
+        )
     emit(answer, as_json, answer["serverId"])
 
 
