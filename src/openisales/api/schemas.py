@@ -57,6 +57,7 @@ DefaultPath = Annotated[
 ServerId = Annotated[str, BeforeValidator(text_rule(max_len=32, min_len=1))]
 FileName = Annotated[str, BeforeValidator(text_rule(max_len=255, min_len=1))]
 OptFilePath = Annotated[str | None, BeforeValidator(text_rule(max_len=1024))]
+OptUrl = Annotated[str | None, BeforeValidator(text_rule(max_len=1024))]
 Hour = Annotated[int | None, BeforeValidator(int_rule(minimum=0, maximum=23))]
 Minute = Annotated[int | None, BeforeValidator(int_rule(minimum=0, maximum=59))]
 Offset = Annotated[int, BeforeValidator(int_rule(minimum=0, maximum=OFFSET_MAX))]
@@ -249,6 +250,8 @@ class UploadFileServerRequest(Lenient):
     minute: Minute = None
     # Extension: a dry run that validates and counts the file and writes nothing.
     validate_only: StrictBool | None = Field(default=None, alias="validateOnly")
+    # Extension: where the task's record is POSTed, signed, once the task ends.
+    notify_url: OptUrl = Field(default=None, alias="notifyUrl")
 
     def as_import_request(self) -> ImportRequest:
         """The request as the import service takes it."""
@@ -259,6 +262,7 @@ class UploadFileServerRequest(Lenient):
             self.hour,
             self.minute,
             validate_only=bool(self.validate_only),
+            notify_url=self.notify_url or None,
         )
 
 

@@ -20,10 +20,12 @@ def _file_import(
     hour: int | None,
     minute: int | None,
     validate_only: bool = False,
+    notify_url: str | None = None,
 ) -> dict[str, Any]:
     """The body of a file-server import; hour and minute make it a daily schedule.
 
-    ``validate_only`` (extension) makes it a dry run; the field is sent only when set.
+    ``validate_only`` (extension) makes it a dry run; ``notify_url`` (extension) is where the
+    task's record is POSTed once it ends. Each is sent only when set.
     """
     fields = {
         "serverId": server_id,
@@ -32,6 +34,7 @@ def _file_import(
         "hour": hour,
         "minute": minute,
         "validateOnly": True if validate_only else None,
+        "notifyUrl": notify_url,
     }
     return drop_none(fields)
 
@@ -131,12 +134,16 @@ class ISalesClient(SignedSession):
         hour: int | None = None,
         minute: int | None = None,
         validate_only: bool = False,
+        notify_url: str | None = None,
     ) -> dict[str, Any]:
         """Import a call data file from a file server. The envelope carries ``importTaskId``.
 
         ``validate_only``: a dry run (extension) that validates and counts, and imports nothing.
+        ``notify_url``: where the task's record is POSTed, signed, once it ends (extension).
         """
-        body = _file_import(server_id, file_name, file_path, hour, minute, validate_only)
+        body = _file_import(
+            server_id, file_name, file_path, hour, minute, validate_only, notify_url
+        )
         return self.call(
             "POST", f"/calldatafile/uploadFileServer/{segment(campaign_id)}", json=body
         )
@@ -166,6 +173,25 @@ class ISalesClient(SignedSession):
         return self.request(
             "GET",
             f"/calldatafile/importTasks/{segment(import_task_id)}/failures",
+            params={"format": fmt},
+        )
+
+    def download_mapping(self, import_task_id: str, fmt: str = "csv") -> bytes:
+        """Download a finished import's record mapping (row number -> dataId, sessionId, calledNo).
+
+        Raises :class:`ISalesHTTPError` on non-2xx; a refusal (unknown or unfinished task)
+        comes back as a JSON envelope instead of the file: see ``mapping_response``.
+        """
+        response = self.mapping_response(import_task_id, fmt)
+        if not response.is_success:
+            raise ISalesHTTPError(response.status_code, json_object(response), response.content)
+        return response.content
+
+    def mapping_response(self, import_task_id: str, fmt: str = "csv") -> httpx.Response:
+        """The raw response to a mapping download: the file, or a refusal envelope."""
+        return self.request(
+            "GET",
+            f"/calldatafile/importTasks/{segment(import_task_id)}/mapping",
             params={"format": fmt},
         )
 
@@ -229,9 +255,12 @@ class ISalesClient(SignedSession):
         hour: int | None = None,
         minute: int | None = None,
         validate_only: bool = False,
+        notify_url: str | None = None,
     ) -> dict[str, Any]:
         """Import a blocklist file from a file server. The envelope carries ``importTaskId``."""
-        body = _file_import(server_id, file_name, file_path, hour, minute, validate_only)
+        body = _file_import(
+            server_id, file_name, file_path, hour, minute, validate_only, notify_url
+        )
         return self.call("POST", "/blackfile/uploadFileServer", json=body)
 
     def query_blackfile_tasks(
