@@ -88,8 +88,9 @@ def enqueue_notices(session: Session, task_ids: Sequence[str], now: datetime) ->
         ~noticed.exists(),
     )
     columns = ["task_id", "kind", "vdn_id", "campaign_pk", "state", "pushes", "next_attempt_at"]
-    added = session.execute(insert(ResultDelivery).from_select([*columns, "created_at"], rows))
-    return _rowcount(added)
+    statement = insert(ResultDelivery).from_select([*columns, "created_at"], rows)
+    # Counted from RETURNING: the driver's rowcount of an INSERT ... SELECT is not always known.
+    return len(session.execute(statement.returning(ResultDelivery.pk)).all())
 
 
 # --- claiming ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from openisales.client.cli.options import (
     JsonOpt,
     Limit,
     Minute,
+    NotifyUrl,
     NoWait,
     Offset,
     ProfileOpt,
@@ -85,6 +86,7 @@ def import_file(
     hour: Hour = None,
     minute: Minute = None,
     validate_only: ValidateOnly = False,
+    notify_url: NotifyUrl = None,
     no_wait: NoWait = False,
     profile: ProfileOpt = None,
     as_json: JsonOpt = False,
@@ -94,7 +96,7 @@ def import_file(
     submit_and_follow(
         profile,
         lambda isales: isales.upload_blackfile(
-            server_id, file_name, file_path, hour, minute, validate_only
+            server_id, file_name, file_path, hour, minute, validate_only, notify_url
         ),
         lambda isales, ids: isales.query_blackfile_tasks(import_task_ids=ids),
         wait=not no_wait,

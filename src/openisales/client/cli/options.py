@@ -31,3 +31,7 @@ ValidateOnly = Annotated[
     bool,
     typer.Option("--validate-only", help="Dry run: validate and count the file, import nothing."),
 ]
+NotifyUrl = Annotated[
+    str | None,
+    typer.Option("--notify-url", help="POST the task's record there, signed, once it ends."),
+]
