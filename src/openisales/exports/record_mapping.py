@@ -20,7 +20,8 @@ from typing import Any, BinaryIO, Literal
 
 import xlsxwriter
 
-from openisales.exports.failure_report import XLSX_MAX_ROWS, neutralise
+from openisales.exports import failure_report
+from openisales.exports.failure_report import neutralise
 
 MappingLine = tuple[int | None, int, str, str, str, str]
 """(sheet row, dataId, sessionId, calledNo, calledNoE164, status)."""
@@ -36,6 +37,7 @@ MAPPING_COLUMNS: tuple[str, ...] = (
 # Excel keeps 15 significant digits of a number: a larger dataId is written as text, exactly.
 _EXACT_IN_EXCEL = 10**15
 _SHEET_NAME = "records"
+XLSX_MAX_ROWS = failure_report.XLSX_MAX_ROWS
 
 
 def write_mapping(out: BinaryIO, fmt: Literal["xlsx", "csv"], lines: Iterable[MappingLine]) -> None:
