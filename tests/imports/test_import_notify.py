@@ -7,8 +7,11 @@ Real sftp imports on both databases, a real HTTP receiver on loopback, and the p
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +24,14 @@ from openisales.auth.notify import (
     signature_header,
     verify,
 )
+from openisales.client.receiver import ResultReceiver
 from openisales.domain.result_delivery import DeliveryKind, DeliveryState
 from openisales.receiver_client import ReceiverClient
 from openisales.services import schedules
 from openisales.services.import_notices import notify_once
 from openisales.services.result_deliveries import counts
 from openisales.storage import result_deliveries as outbox
-from openisales.storage.models import ResultDelivery
+from openisales.storage.models import ImportTask, ResultDelivery
 from tests.conftest import Clock
 from tests.imports.conftest import UPLOAD_DIR, ImportSetup
 from tests.imports.test_import_flow import HEADER as CALL_HEADER
@@ -276,3 +280,41 @@ def test_the_signature_fails_for_another_body_key_or_time(setup: ImportSetup) ->
     for broken in (None, "", "v1=00", "t=x,v1=00", "t=1,t=2,v1=00"):
         with pytest.raises(BadNotifySignature):
             verify(key, broken, body, 1_800_000_000)
+
+
+@contextmanager
+def bundled_receiver(out: Path, key: str | None) -> Iterator[ResultReceiver]:
+    """``openisales dialer receive``'s server, on a free loopback port, in a thread."""
+    server = ResultReceiver(("127.0.0.1", 0), out, notify_key=key)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_bundled_receiver_checks_the_signature_before_it_keeps_a_notice(
+    setup: ImportSetup, notices: ReceiverClient, tmp_path: Path
+) -> None:
+    clock = _clock(setup)
+    clock.now = datetime.now(UTC)  # the receiver checks t against its own (real) clock
+    out = tmp_path / "notices.jsonl"
+    right = notify_key(setup.api.creds.secret_key)
+    with bundled_receiver(out, notify_key("not the tenant's secret")) as wrong:
+        setup.put("signed.xlsx", xlsx(CALL_HEADER, numbers(1)))
+        task_id = setup.submit("signed.xlsx", notify_url=f"http://127.0.0.1:{wrong.port}/n")
+        assert setup.run_worker() == 1
+        assert notify_once(setup.api.rt, notices).count(DeliveryState.PENDING) == 1
+    (entry,) = _entries(setup)
+    assert entry.last_status == 401 and wrong.notices == 0 and not out.exists()
+
+    with bundled_receiver(out, right) as checking:
+        with setup.api.rt.db.transaction() as session:  # the CRM moved its receiver
+            session.get_one(ImportTask, task_id).notify_url = f"http://127.0.0.1:{checking.port}/n"
+        clock.advance(seconds=11)
+        assert notify_once(setup.api.rt, notices).count(DeliveryState.DELIVERED) == 1
+    assert checking.notices == 1
+    (line,) = out.read_text(encoding="utf-8").splitlines()
+    assert json.loads(line) == setup.task(task_id)
