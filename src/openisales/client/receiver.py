@@ -109,8 +109,9 @@ class _PushHandler(BaseHTTPRequestHandler):
         except (UnicodeDecodeError, ValueError):
             self._answer(400, "the body is not JSON")
             return
-        if isinstance(results, dict):  # an import notice: checked before it is believed
-            problem = self.server.check_notice(self.headers.get(HEADER), body)
+        signature = self.headers.get(HEADER)
+        if isinstance(results, dict) and signature is not None:  # an import notice: checked
+            problem = self.server.check_notice(signature, body)
             if problem is not None:
                 self._answer(401, problem)
                 return
@@ -118,7 +119,7 @@ class _PushHandler(BaseHTTPRequestHandler):
             self._answer(200)
             return
         if not isinstance(results, list):
-            self._answer(400, "the body must be a JSON array of results or an import notice")
+            self._answer(400, "the body must be a JSON array of results or a signed import notice")
             return
         self.server.store(results)
         self._answer(200)
