@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from openisales.auth.notify import (
     HEADER,
@@ -24,6 +25,7 @@ from openisales.auth.notify import (
     signature_header,
     verify,
 )
+from openisales.cli import app
 from openisales.client.receiver import ResultReceiver
 from openisales.domain.result_delivery import DeliveryKind, DeliveryState
 from openisales.receiver_client import ReceiverClient
@@ -147,11 +149,18 @@ def test_a_refused_notice_is_pushed_as_often_as_the_tenant_allows_then_given_up(
     clock.advance(days=1)
     assert notify_once(setup.api.rt, notices).claimed == 0
 
-    with setup.api.rt.db.transaction() as session:
-        moved = outbox.redeliver(
-            session, [DeliveryState.UNDELIVERABLE], clock(), kind=DeliveryKind.IMPORT_NOTICE
-        )
-    assert moved == 1
+    rt = setup.api.rt
+    env = {
+        "OPENISALES_DATABASE_URL": rt.settings.sqlalchemy_url,
+        "OPENISALES_DATA_DIR": str(rt.settings.data_dir),
+    }
+    results = CliRunner().invoke(app, ["results", "redeliver"], env=env)
+    assert results.output.strip() == "0 results queued for delivery again"
+    done = CliRunner().invoke(app, ["results", "redeliver", "--notices", "--vdn", "12"], env=env)
+    assert (done.exit_code, done.output.strip()) == (
+        0,
+        "1 import notices queued for delivery again",
+    )
     crm.always(200)
     assert notify_once(setup.api.rt, notices).count(DeliveryState.DELIVERED) == 1
     # The result push's own counts do not count notices.
