@@ -26,13 +26,15 @@ CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True)
-class FailureReport:
+class FileDownload:
+    """A file made for a download (this report, the record mapping): its bytes, name and type."""
+
     chunks: Iterator[bytes]
     filename: str
     media_type: str
 
 
-def build(session: Session, task: ImportTask, fmt: ReportFormat, spool_dir: Path) -> FailureReport:
+def build(session: Session, task: ImportTask, fmt: ReportFormat, spool_dir: Path) -> FileDownload:
     """Write the task's rejected rows as ``fmt`` into a spool; answer its bytes, name and type.
 
     The report is written in full while ``session`` is open, so the stream outlives it. Its
@@ -55,7 +57,7 @@ def build(session: Session, task: ImportTask, fmt: ReportFormat, spool_dir: Path
         lambda out: write_failure_report(out, fmt, task.source_header or [], rows),
     )
     filename = f"import-{task.task_id}-failures.{fmt}"
-    return FailureReport(chunks, filename, MEDIA_TYPES[fmt])
+    return FileDownload(chunks, filename, MEDIA_TYPES[fmt])
 
 
 def spooled(spool_dir: Path, write: Callable[[BinaryIO], None]) -> Iterator[bytes]:

@@ -18,7 +18,7 @@ from openisales.domain.record_row import RecordStatus
 from openisales.errors import ImportNotFinished, WrongValue
 from openisales.exports import MappingLine, write_mapping
 from openisales.i18n import text
-from openisales.services.failure_reports import MEDIA_TYPES, FailureReport, ReportFormat, spooled
+from openisales.services.failure_reports import MEDIA_TYPES, FileDownload, ReportFormat, spooled
 from openisales.storage import calldata as record_rows
 from openisales.storage.calldata import TaskRecord
 from openisales.storage.models import ImportTask
@@ -27,7 +27,7 @@ from openisales.storage.models import ImportTask
 NUMBER_SEPARATOR = ";"
 
 
-def build(session: Session, task: ImportTask, fmt: ReportFormat, spool_dir: Path) -> FailureReport:
+def build(session: Session, task: ImportTask, fmt: ReportFormat, spool_dir: Path) -> FileDownload:
     """Write the task's records as ``fmt`` into a spool; answer its bytes, name and type.
 
     Refused for a task that has not ended (``ImportNotFinished``) and for a blocklist import,
@@ -39,7 +39,7 @@ def build(session: Session, task: ImportTask, fmt: ReportFormat, spool_dir: Path
         raise ImportNotFinished(text("mapping.not_finished", task=task.task_id, status=task.status))
     lines = _lines(record_rows.iter_task_records(session, task.task_id))
     chunks = spooled(spool_dir, lambda out: write_mapping(out, fmt, lines))
-    return FailureReport(chunks, f"import-{task.task_id}-mapping.{fmt}", MEDIA_TYPES[fmt])
+    return FileDownload(chunks, f"import-{task.task_id}-mapping.{fmt}", MEDIA_TYPES[fmt])
 
 
 def _lines(records: Iterator[TaskRecord]) -> Iterator[MappingLine]:
