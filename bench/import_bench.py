@@ -529,6 +529,43 @@ class ImportRun:
     sampled_total_kib: int
     failure_rules: Counter[str] | None
     log_problems: list[str]
+    mapping: list[MappingDownload] = field(default_factory=list)
+
+
+@dataclass
+class MappingDownload:
+    """One download of the task's record mapping, and the serve process around it."""
+
+    fmt: str
+    seconds: float
+    size: int
+    lines: int | None  # CSV: record lines (the header not counted)
+    peak_before_kib: int | None
+    peak_after_kib: int | None
+    rss_after_kib: int | None
+
+
+def download_mappings(isales: Any, task_id: str, serve_pid: int) -> list[MappingDownload]:
+    """The record mapping as CSV, then as xlsx, each timed, with serve's VmHWM around it."""
+    done = []
+    for fmt in ("csv", "xlsx"):
+        peak_before = status_kib(serve_pid, "VmHWM")
+        began = time.perf_counter()
+        data = isales.download_mapping(task_id, fmt)
+        seconds = time.perf_counter() - began
+        lines = len(data.decode("utf-8-sig").splitlines()) - 1 if fmt == "csv" else None
+        done.append(
+            MappingDownload(
+                fmt,
+                seconds,
+                len(data),
+                lines,
+                peak_before,
+                status_kib(serve_pid, "VmHWM"),
+                status_kib(serve_pid, "VmRSS"),
+            )
+        )
+    return done
 
 
 def run_import(
@@ -619,6 +656,7 @@ def run_import(
             report = isales.download_failures(task_id, "csv")
             reader = csv.DictReader(io.StringIO(report.decode("utf-8-sig")))
             failure_rules = Counter(row["rule"] for row in reader)
+        mapping = download_mappings(isales, task_id, serve_pid) if task["status"] == "2" else []
 
     service.stop()
     log = service.log_path.read_text(errors="replace")
@@ -635,6 +673,7 @@ def run_import(
         sampled_total_kib=service.sampled_total_kib,
         failure_rules=failure_rules,
         log_problems=problems,
+        mapping=mapping,
     )
 
 
@@ -746,6 +785,19 @@ def report_import(run: ImportRun, expected: Expected) -> bool:
         if others:
             passed = False
             print(f"report: unexpected rules {others}  FAIL")
+    stored = int(task.get("succNum") or 0) + int(task.get("blackNum") or 0)
+    for download in run.mapping:
+        print(
+            f"mapping {download.fmt:5} {download.seconds:6.2f} s  {download.size / 2**20:6.1f} MiB  "
+            f"serve VmHWM {mib(download.peak_before_kib)} -> {mib(download.peak_after_kib)}, "
+            f"RSS after {mib(download.rss_after_kib)}"
+        )
+        if download.lines is not None:
+            ok = download.lines == stored
+            passed &= ok
+            print(
+                f"mapping lines {download.lines:>9}  expected {stored:>9}  {'PASS' if ok else 'FAIL'}"
+            )
     if run.log_problems:
         print(f"serve log: {len(run.log_problems)} error lines, first: {run.log_problems[0][:200]}")
     return passed and str(task["status"]) == "2"

@@ -197,9 +197,16 @@ def results_redeliver(
             help="undeliverable or no_receiver (repeatable; default: both).",
         ),
     ] = None,
+    notices: Annotated[
+        bool,
+        typer.Option("--notices", help="Import notices (notifyUrl) instead of call results."),
+    ] = False,
 ) -> None:
-    """Push undeliverable and no-receiver results again, each with all its pushes."""
+    """Push undeliverable and no-receiver results (or import notices) again, with all pushes."""
+    from openisales.domain.result_delivery import DeliveryKind
     from openisales.services import result_deliveries
+
+    kind = DeliveryKind.IMPORT_NOTICE if notices else DeliveryKind.RESULT
 
     names = state or sorted(REDELIVERABLE)
     unknown = [name for name in names if name not in REDELIVERABLE]
@@ -211,13 +218,14 @@ def results_redeliver(
         with rt.db.transaction() as session:
             states = [REDELIVERABLE[name] for name in names]
             moved = result_deliveries.redeliver(
-                session, states, rt.clock(), vdn_id=vdn, campaign_id=campaign
+                session, states, rt.clock(), vdn_id=vdn, campaign_id=campaign, kind=kind
             )
     except ISalesError as exc:
         _die(exc.message)
     finally:
         rt.close()
-    typer.echo(f"{moved} results queued for delivery again")
+    what = "import notices" if notices else "results"
+    typer.echo(f"{moved} {what} queued for delivery again")
 
 
 @results_app.command("counts")

@@ -108,6 +108,7 @@ class ResultCode(StrEnum):
     REQUEST_TIMEOUT = _ours("0200116", 408, "The request body did not arrive in time.", "请求体未在规定时间内送达")
     HEADERS_TOO_LARGE = _ours("0200117", 431, "The request line and headers are too large.", "请求行和请求头过大")
     REQUEST_IN_PROGRESS = _ours("0200118", 409, "The same signed request is still being processed; send it again later for its answer.", "相同的签名请求仍在处理中，请稍后再次发送以获取其应答")
+    IMPORT_NOT_FINISHED = _ours("0200119", 200, "The import task has not finished yet; try again once its status is 2 or 3.", "导入任务尚未结束，请在其状态为2或3后重试")
     BLOCKLISTED = _ours("0200120", 200, "A called number is on the tenant's blocklist; nothing was added.", "被叫号码在租户的黑名单中，未添加任何数据")
     PENDING_LIMIT = _ours("0200121", 200, "The campaign cannot hold more incomplete call records.", "外呼活动中未完成的外呼数据已达上限")
     CAMPAIGN_LIMIT = _ours("0200122", 200, "The tenant already holds the maximum number of campaigns of this kind.", "租户的此类外呼活动数量已达上限")
@@ -312,6 +313,10 @@ class ConflictError(ISalesError, code=ResultCode.ALREADY_EXISTS):
 
 class StateError(ISalesError, code=ResultCode.WRONG_STATE):
     """The object's current state forbids the operation."""
+
+
+class ImportNotFinished(StateError, code=ResultCode.IMPORT_NOT_FINISHED):
+    """What only a finished import has (its record mapping) was asked of a running one."""
 
 
 class PendingLimitReached(StateError, code=ResultCode.PENDING_LIMIT):

@@ -94,6 +94,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "BatchNotFound": ("batch {key} does not exist{where}", "批次{key}不存在{where}"),
     "TenantNotFound": ("tenant {key} does not exist{where}", "租户{key}不存在{where}"),
     "where.campaign": (" in campaign {campaign}", "（外呼活动{campaign}）"),
+    # the record mapping of an import (services/record_mappings.py)
+    "mapping.not_finished": ("import task {task} has not finished (status {status}); its record mapping is ready once the status is 2 or 3", "导入任务{task}尚未结束（状态{status}），状态为2或3后才能下载其数据映射"),
+    "mapping.blocklist": ("import task {task} is a blocklist import; only a call-data import has a record mapping", "导入任务{task}是黑名单导入，只有外呼数据导入才有数据映射"),
     # request validation (api/errors.py, api/validators.py): "<field>: <rule>"
     "field": ("{field}: {rule}", "{field}：{rule}"),
     "field.required": ("is required", "不能为空"),
@@ -121,6 +124,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.one_result": ("must hold at least one result", "必须至少包含一个结果"),
     "field.one_caller": ("must hold at least one calling number", "必须至少包含一个主叫号码"),
     "field.object": ("must be an object", "必须是对象"),
+    "field.receiver_url": ("must be an absolute http or https URL, got {got}", "必须是绝对的http或https URL，实际为{got}"),
     "allowed.diallable": ("digits, * and #", "数字、*和#"),
     "allowed.digits": ("digits", "数字"),
     "allowed.host": ("an IP address or host name", "IP地址或主机名"),

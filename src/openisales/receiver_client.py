@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,14 +128,17 @@ class ReceiverClient:
             headers={"User-Agent": USER_AGENT},
         )
 
-    def post(self, url: str, body: bytes) -> Answer:
-        """POST ``body`` (JSON) to ``url``; the answer's status, or why there was none."""
+    def post(self, url: str, body: bytes, headers: Mapping[str, str] | None = None) -> Answer:
+        """POST ``body`` (JSON) to ``url``, with ``headers`` besides its content type.
+
+        The answer's status, or why there was none.
+        """
         problem = url_problem(url)
         if problem is not None:
             return Answer(None, problem)
         try:
             request = self.http.build_request(
-                "POST", url, content=body, headers={"Content-Type": CONTENT_TYPE}
+                "POST", url, content=body, headers={**(headers or {}), "Content-Type": CONTENT_TYPE}
             )
             response = self.http.send(request, stream=True)
             response.close()  # the status is the answer; the body is not wanted

@@ -228,6 +228,14 @@ def test_failed_rows_then_failures_downloads_the_report(setup: Setup) -> None:
     unknown = setup.shell.run("failures", "9" * 30, "--profile", str(setup.profile))
     assert unknown.returncode == 1 and "0200111" in unknown.stderr
 
+    # The accepted rows' mapping: rows 2-4 became the three records, in row order.
+    out = setup.shell.ok("mapping", task_id, "--profile", str(setup.profile))
+    mapping = (setup.shell.home / out.strip()).read_bytes().decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(mapping)))
+    assert lines[0][:4] == ["rowNumber", "dataId", "sessionId", "calledNo"]
+    assert [line[0] for line in lines[1:]] == ["2", "3", "4"]
+    assert all(line[1].isdigit() for line in lines[1:])
+
 
 def test_no_wait_prints_the_task_id(setup: Setup) -> None:
     setup.sftp.put_file(f"{UPLOAD}/good.csv", _csv(GOOD_ROWS))

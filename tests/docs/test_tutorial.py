@@ -126,6 +126,23 @@ def test_tutorial_runs_to_a_completed_import(tmp_path: Path, sftp: SftpServer) -
     dialled = (tmp_path / "dialled.txt").read_text()
     calls = int(re.match(r"leased (\d+), reported \1, refused 0", dialled).group(1))  # type: ignore[union-attr]
     assert dialled.splitlines()[0].rsplit(" in ", 1)[0] in TUTORIAL.read_text(encoding="utf-8")
-    pushed = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    lines = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    pushed = [item for item in lines if "callId" in item]
     assert len(pushed) == calls and len({item["callId"] for item in pushed}) == calls
     assert {item["sessionId"] for item in pushed} == {f"S000{i}" for i in range(1, 10)} - {"S0008"}
+
+    # Step 7: the mapping's first lines, as the text shows them.
+    mapping = (tmp_path / "mapping.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(mapping) == 1 + 8  # the header and the eight records
+    assert "\n".join(mapping[:4]) in TUTORIAL.read_text(encoding="utf-8")
+
+    # Step 9: the second import's notice, checked by the receiver, once, with its counts.
+    again = (tmp_path / "again.txt").read_text().strip()
+    (notice,) = [item for item in lines if item.get("id") == again]
+    assert (notice["status"], notice["succNum"], notice["repeatNum"], notice["failNum"]) == (
+        "2",
+        0,
+        9,
+        1,
+    )
+    assert len(lines) == calls + 1

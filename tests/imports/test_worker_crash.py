@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from openisales.storage.models import CallData, ImportTask
 from tests.imports.conftest import ImportSetup
+from tests.support.receivers import Receiver
 
 ROWS = 200_000
 INVALID_EVERY = 50  # 4,000 invalid rows
@@ -103,7 +104,8 @@ def test_sigkill_mid_import_then_restart_gives_exact_result(
     path = tmp_path / "big.xlsx"
     expected_ok, expected_invalid, expected_repeat = _write_file(path)
     setup.put("big.xlsx", path.read_bytes())
-    task_id = setup.submit("big.xlsx")
+    crm = Receiver()  # the import's notifyUrl: told once, by the worker that ends the task
+    task_id = setup.submit("big.xlsx", notify_url=crm.url)
 
     first = _worker(setup)
     validator: list[int] = []
@@ -127,12 +129,19 @@ def test_sigkill_mid_import_then_restart_gives_exact_result(
     with setup.api.rt.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(CallData)) == 0
 
+    assert crm.posts == []  # the killed run ended nothing
+
     second = _worker(setup)
     try:
         _wait(lambda: _task(setup, task_id).status in (2, 3), 240, "the second worker to finish")
+        _wait(lambda: bool(crm.posts), 60, "the second worker's pusher to notify the end")
     finally:
         second.send_signal(signal.SIGTERM)
         _, stderr = second.communicate(timeout=30)
+        crm.close()
+    (notice,) = crm.posts
+    assert notice.status == 200 and notice.items["id"] == task_id
+    assert notice.items["status"] == "2" and notice.items["succNum"] == expected_ok
     done = setup.task(task_id)
     assert done["status"] == "2", (done, stderr.decode(errors="replace")[-2000:])
     assert done["succNum"] == expected_ok

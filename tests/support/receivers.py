@@ -1,6 +1,6 @@
 """A real HTTP(S) receiver of result pushes on loopback, scripted by the test.
 
-It records every POST (path, headers, parsed JSON body, the status it answered) and answers
+It records every POST (path, headers, raw and parsed JSON body, the status it answered) and answers
 from a script: ``answer(500, 500)`` makes the next two pushes fail, then the default (200)
 applies again; ``always(500)`` changes the default. ``down()`` closes the listening socket
 (connections are refused) and ``up()`` listens on the same port again. ``hold()`` keeps
@@ -15,7 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,10 @@ class Post:
 
     path: str
     content_type: str
-    items: list[dict[str, Any]]
+    items: Any  # a result push: a list of results; an import notice: the task's record
     status: int
+    raw: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -43,7 +45,14 @@ class _Handler(BaseHTTPRequestHandler):
         status = receiver.next_status()
         body = b'{"retCode":"0","retMsg":"success"}' if status == 200 else b"{}"
         receiver.record(
-            Post(self.path, self.headers.get("Content-Type", ""), json.loads(raw), status)
+            Post(
+                self.path,
+                self.headers.get("Content-Type", ""),
+                json.loads(raw),
+                status,
+                raw,
+                dict(self.headers.items()),
+            )
         )
         try:
             self.send_response(status)

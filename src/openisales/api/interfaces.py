@@ -152,6 +152,12 @@ INTERFACES: tuple[Interface, ...] = (
         "every rejected row, as xlsx or csv",
     ),
     _own(
+        "Record mapping of an import task",
+        "GET",
+        V1 + "/calldatafile/importTasks/{importTaskId}/mapping",
+        "row number to dataId, sessionId and calledNo of every stored record, as csv or xlsx",
+    ),
+    _own(
         "Daily call-data imports of a campaign", "GET", V1 + "/calldatafile/schedules/{campaignId}"
     ),
     _own("Daily blocklist imports", "GET", V1 + "/blackfile/schedules"),

@@ -57,6 +57,7 @@ DefaultPath = Annotated[
 ServerId = Annotated[str, BeforeValidator(text_rule(max_len=32, min_len=1))]
 FileName = Annotated[str, BeforeValidator(text_rule(max_len=255, min_len=1))]
 OptFilePath = Annotated[str | None, BeforeValidator(text_rule(max_len=1024))]
+OptUrl = Annotated[str | None, BeforeValidator(text_rule(max_len=1024))]
 Hour = Annotated[int | None, BeforeValidator(int_rule(minimum=0, maximum=23))]
 Minute = Annotated[int | None, BeforeValidator(int_rule(minimum=0, maximum=59))]
 Offset = Annotated[int, BeforeValidator(int_rule(minimum=0, maximum=OFFSET_MAX))]
@@ -255,6 +256,8 @@ class UploadFileServerRequest(Lenient):
     validate_only: StrictBool | None = Field(default=None, alias="validateOnly")
     # Extension: after the run, move the file on the server into done/ or failed/ beside it.
     move_after_import: StrictBool | None = Field(default=None, alias="moveAfterImport")
+    # Extension: where the task's record is POSTed, signed, once the task ends.
+    notify_url: OptUrl = Field(default=None, alias="notifyUrl")
 
     def as_import_request(self) -> ImportRequest:
         """The request as the import service takes it."""
@@ -266,6 +269,7 @@ class UploadFileServerRequest(Lenient):
             self.minute,
             validate_only=bool(self.validate_only),
             move_after_import=bool(self.move_after_import),
+            notify_url=self.notify_url or None,
         )
 
 

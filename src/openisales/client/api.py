@@ -21,11 +21,13 @@ def _file_import(
     minute: int | None,
     validate_only: bool = False,
     move_after_import: bool = False,
+    notify_url: str | None = None,
 ) -> dict[str, Any]:
     """The body of a file-server import; hour and minute make it a daily schedule.
 
     ``validate_only`` (extension) makes it a dry run; ``move_after_import`` (extension) moves
-    the file into done/ or failed/ after the run. Each is sent only when set.
+    the file into done/ or failed/ after the run; ``notify_url`` (extension) is where the
+    task's record is POSTed once it ends. Each is sent only when set.
     """
     fields = {
         "serverId": server_id,
@@ -35,6 +37,7 @@ def _file_import(
         "minute": minute,
         "validateOnly": True if validate_only else None,
         "moveAfterImport": True if move_after_import else None,
+        "notifyUrl": notify_url,
     }
     return drop_none(fields)
 
@@ -157,15 +160,24 @@ class ISalesClient(SignedSession):
         minute: int | None = None,
         validate_only: bool = False,
         move_after_import: bool = False,
+        notify_url: str | None = None,
     ) -> dict[str, Any]:
         """Import a call data file from a file server. The envelope carries ``importTaskId``.
 
         ``validate_only``: a dry run (extension) that validates and counts, and imports nothing.
         ``move_after_import`` (extension): the file is moved into done/ or failed/ afterwards.
         ``file_name`` may hold a date pattern such as ``calls_$(yyyyMMdd).xlsx``.
+        ``notify_url``: where the task's record is POSTed, signed, once it ends (extension).
         """
         body = _file_import(
-            server_id, file_name, file_path, hour, minute, validate_only, move_after_import
+            server_id,
+            file_name,
+            file_path,
+            hour,
+            minute,
+            validate_only,
+            move_after_import,
+            notify_url,
         )
         return self.call(
             "POST", f"/calldatafile/uploadFileServer/{segment(campaign_id)}", json=body
@@ -196,6 +208,25 @@ class ISalesClient(SignedSession):
         return self.request(
             "GET",
             f"/calldatafile/importTasks/{segment(import_task_id)}/failures",
+            params={"format": fmt},
+        )
+
+    def download_mapping(self, import_task_id: str, fmt: str = "csv") -> bytes:
+        """Download a finished import's record mapping (row number -> dataId, sessionId, calledNo).
+
+        Raises :class:`ISalesHTTPError` on non-2xx; a refusal (unknown or unfinished task)
+        comes back as a JSON envelope instead of the file: see ``mapping_response``.
+        """
+        response = self.mapping_response(import_task_id, fmt)
+        if not response.is_success:
+            raise ISalesHTTPError(response.status_code, json_object(response), response.content)
+        return response.content
+
+    def mapping_response(self, import_task_id: str, fmt: str = "csv") -> httpx.Response:
+        """The raw response to a mapping download: the file, or a refusal envelope."""
+        return self.request(
+            "GET",
+            f"/calldatafile/importTasks/{segment(import_task_id)}/mapping",
             params={"format": fmt},
         )
 
@@ -260,13 +291,21 @@ class ISalesClient(SignedSession):
         minute: int | None = None,
         validate_only: bool = False,
         move_after_import: bool = False,
+        notify_url: str | None = None,
     ) -> dict[str, Any]:
         """Import a blocklist file from a file server. The envelope carries ``importTaskId``.
 
         The options are those of ``upload_file_server``.
         """
         body = _file_import(
-            server_id, file_name, file_path, hour, minute, validate_only, move_after_import
+            server_id,
+            file_name,
+            file_path,
+            hour,
+            minute,
+            validate_only,
+            move_after_import,
+            notify_url,
         )
         return self.call("POST", "/blackfile/uploadFileServer", json=body)
 

@@ -1,9 +1,13 @@
-"""A receiver for the result push: accepts the POSTed results and appends them to a JSON-lines file.
+"""A receiver for the result push and import notices: appends what is POSTed to a JSON-lines file.
 
 iSales pushes a campaign's results to its ``callBackUrl`` as a bare JSON array of
 ``{campaignId, sessionId, called, callTimeStr, callStatus, failCode, vdnId, callId,
 customField, recordPath}`` and expects HTTP 200 with ``{"retCode":"0","retMsg":"success"}``;
-anything else is pushed again. Standard library only, one request at a time, so lines of two
+anything else is pushed again. An import with a ``notifyUrl`` POSTs its task's record there,
+one JSON object, signed with ``X-Openisales-Signature`` (``openisales.auth.notify``): given
+the tenant's notify key, the receiver checks it and refuses (HTTP 401) a notice whose signature
+does not hold; without the key it refuses every notice, as it cannot tell ours from a forgery.
+Standard library only (and the pure signature module), one request at a time, so lines of two
 pushes never interleave.
 """
 
@@ -11,10 +15,13 @@ from __future__ import annotations
 
 import json
 import ssl
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
+
+from openisales.auth.notify import HEADER, BadNotifySignature, verify
 
 MAX_BODY = 16 * 1024 * 1024
 ACCEPTED = {"retCode": "0", "retMsg": "success"}
@@ -30,11 +37,16 @@ class ResultReceiver(HTTPServer):
         *,
         on_push: Callable[[int, int], None] | None = None,
         tls: ssl.SSLContext | None = None,
+        notify_key: str | None = None,
+        on_notice: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         super().__init__(address, _PushHandler)
         self.out = out
         self.received = 0
+        self.notices = 0
         self.on_push = on_push
+        self.notify_key = notify_key
+        self.on_notice = on_notice
         if tls is not None:
             self.socket = tls.wrap_socket(self.socket, server_side=True)
 
@@ -51,6 +63,24 @@ class ResultReceiver(HTTPServer):
         self.received += len(results)
         if self.on_push is not None:
             self.on_push(len(results), self.received)
+
+    def check_notice(self, signature: str | None, body: bytes) -> str | None:
+        """Why a notice is refused (no key here, a bad signature), or None: it is ours."""
+        if self.notify_key is None:
+            return "no notify key is configured, so no notice can be checked"
+        try:
+            verify(self.notify_key, signature, body, time.time())
+        except BadNotifySignature as exc:
+            return str(exc)
+        return None
+
+    def store_notice(self, record: dict[str, Any]) -> None:
+        """Append the import task's record as one JSON line and count it."""
+        with self.out.open("a", encoding="utf-8") as file:
+            file.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.notices += 1
+        if self.on_notice is not None:
+            self.on_notice(record)
 
 
 def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
@@ -73,13 +103,23 @@ class _PushHandler(BaseHTTPRequestHandler):
         if int(length) > MAX_BODY:
             self._answer(413, f"the body is larger than {MAX_BODY} bytes")
             return
+        body = self.rfile.read(int(length))
         try:
-            results = json.loads(self.rfile.read(int(length)).decode("utf-8"))
+            results = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             self._answer(400, "the body is not JSON")
             return
+        signature = self.headers.get(HEADER)
+        if isinstance(results, dict) and signature is not None:  # an import notice: checked
+            problem = self.server.check_notice(signature, body)
+            if problem is not None:
+                self._answer(401, problem)
+                return
+            self.server.store_notice(results)
+            self._answer(200)
+            return
         if not isinstance(results, list):
-            self._answer(400, "the body must be a JSON array of results")
+            self._answer(400, "the body must be a JSON array of results or a signed import notice")
             return
         self.server.store(results)
         self._answer(200)

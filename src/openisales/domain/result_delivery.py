@@ -18,7 +18,10 @@ Pushes are counted when an entry is claimed, so a push that kills the pusher eve
 ends: a claim that expires after the tenant's last allowed push is given up (undeliverable).
 Delivery is at least once: a pusher that dies after the receiver took the body but before the
 answer was written leaves the entry to be pushed again, so receivers dedupe by ``callId`` /
-``sessionId``.
+``sessionId`` (an import notice by the task's ``id``).
+
+The same outbox carries the notice of an ended import (``DeliveryKind.IMPORT_NOTICE``): its
+task's record POSTed once to the import's ``notifyUrl``, through the same states and backoff.
 """
 
 from __future__ import annotations
@@ -32,6 +35,13 @@ from openisales.domain.lifecycle import Lifecycle
 DEFAULT_MAX_PUSHES, MIN_MAX_PUSHES, MAX_MAX_PUSHES = 2, 1, 6
 #: Wait before the next push after the 1st, 2nd, 3rd... failed one; the last value repeats.
 BACKOFF_SECONDS = (10, 60, 600)
+
+
+class DeliveryKind(IntEnum):
+    """What an outbox entry pushes; every kind follows the same lifecycle, backoff and limit."""
+
+    RESULT = 0  # a recorded call result, to the campaign's callBackUrl (a JSON array per POST)
+    IMPORT_NOTICE = 1  # an ended import task's record, to its notifyUrl (one signed POST)
 
 
 class DeliveryState(IntEnum):

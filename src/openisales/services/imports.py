@@ -18,8 +18,10 @@ from openisales.errors import (
     StateError,
     WrongCombination,
     WrongType,
+    WrongValue,
 )
-from openisales.i18n import translate_stored
+from openisales.i18n import text, translate_stored
+from openisales.receiver_client import url_problem
 from openisales.services import campaigns, file_servers, schedules
 from openisales.services.campaigns import CampaignStatus
 from openisales.sftp import UnsafePathError, resolve_remote_path
@@ -40,6 +42,7 @@ class ImportRequest:
     minute: int | None
     validate_only: bool = False  # a dry run: validate and count, write nothing
     move_after_import: bool = False  # move the file into done/ or failed/ after the run
+    notify_url: str | None = None  # where the task's record is POSTed once it ends
 
 
 def check_file_name(name: str) -> None:
@@ -76,6 +79,7 @@ def submit_file_import(
     With ``hour`` and ``minute`` the import is scheduled: the task waits (status 0) for its time.
     """
     server = _checked_server(session, vdn_id, request)
+    notify_url = checked_notify_url(request.notify_url)
     if request.validate_only and request.hour is not None:
         raise WrongCombination("validateOnly: a dry run runs once, now; leave out hour and minute")
     scheduled_at = _scheduled_time(session, vdn_id, request, now)
@@ -93,11 +97,25 @@ def submit_file_import(
         created_at=now,
         validate_only=request.validate_only,
         move_after_import=request.move_after_import and not request.validate_only,
+        notify_url=notify_url,
     )
     task_rows.add(session, task)
     if request.hour is not None and request.minute is not None:
         schedules.create(session, task, request.hour, request.minute, now)
     return task
+
+
+def checked_notify_url(url: str | None) -> str | None:
+    """``notifyUrl`` as stored: None when not given; refused unless the push could use it.
+
+    The rule of a campaign's ``callBackUrl`` (``receiver_client.url_problem``): an absolute
+    http or https URL. Where its host may be is checked when it is pushed to, as for results.
+    """
+    if url is None or not url.strip():
+        return None
+    if url_problem(url.strip()) is not None:
+        raise WrongValue(text("field", field="notifyUrl", rule=text("field.receiver_url", got=url)))
+    return url.strip()
 
 
 def _checked_server(session: Session, vdn_id: int, request: ImportRequest) -> FileServer:
@@ -224,4 +242,5 @@ def to_dict(task: ImportTask, live_progress: int | None = None) -> dict[str, Any
         "validateOnly": task.validate_only,
         "moveAfterImport": task.move_after_import,
         "movedTo": task.moved_to or "",
+        "notifyUrl": task.notify_url or "",
     }

@@ -13,7 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openisales.domain.result_delivery import RESULT_DELIVERY, DeliveryState, receiver_url
+from openisales.domain.result_delivery import (
+    RESULT_DELIVERY,
+    DeliveryKind,
+    DeliveryState,
+    receiver_url,
+)
 from openisales.errors import WrongCombination
 from openisales.receiver_client import origin
 from openisales.services import campaigns
@@ -87,14 +92,15 @@ def redeliver(
     *,
     vdn_id: int | None = None,
     campaign_id: int | None = None,
+    kind: DeliveryKind = DeliveryKind.RESULT,
 ) -> int:
-    """Queue undeliverable / no-receiver results again, with all their pushes; how many.
+    """Queue undeliverable / no-receiver results (or import notices) again; how many.
 
-    Every tenant's, one tenant's, or one campaign of a tenant (``campaign_id`` needs
-    ``vdn_id``; an unknown campaign is ``CampaignNotFound``).
+    Each with all its pushes. Every tenant's, one tenant's, or one campaign of a tenant
+    (``campaign_id`` needs ``vdn_id``; an unknown campaign is ``CampaignNotFound``).
     """
     campaign_pk = _campaign_pk(session, vdn_id, campaign_id)
-    return outbox.redeliver(session, states, now, vdn_id=vdn_id, campaign_pk=campaign_pk)
+    return outbox.redeliver(session, states, now, vdn_id=vdn_id, campaign_pk=campaign_pk, kind=kind)
 
 
 def _campaign_pk(session: Session, vdn_id: int | None, campaign_id: int | None) -> int | None:

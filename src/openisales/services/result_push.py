@@ -159,4 +159,4 @@ def _settled(
     # A claim counts a push; one that was not made (no receiver) gives it back, and one that
     # was given up counts the pushes actually allowed.
     pushes = min(entry.pushes, entry.max_pushes) if pushed else entry.pushes - 1
-    return Settled(entry.result_pk, state, pushes, when, url, status, error)
+    return Settled(entry.pk, state, pushes, when, url, status, error)

@@ -70,6 +70,7 @@ def create(
         status=schedule_rows.ACTIVE,
         next_run_at=next_run(first_run + timedelta(minutes=1), hour, minute, zone),
         last_task_id=first_task.task_id,
+        notify_url=first_task.notify_url,
         created_at=now,
         move_after_import=first_task.move_after_import,
     )
@@ -113,6 +114,7 @@ def _run_of(schedule: ImportSchedule, now: datetime) -> ImportTask:
         not_before=now,
         created_at=now,
         move_after_import=schedule.move_after_import,
+        notify_url=schedule.notify_url,
     )
 
 
@@ -147,6 +149,7 @@ def to_dict(schedule: ImportSchedule, time_zone: str) -> dict[str, Any]:
         "status": "active" if active else "cancelled",
         "nextRunTime": _text(schedule.next_run_at) if active else "",
         "lastTaskId": schedule.last_task_id or "",
+        "notifyUrl": schedule.notify_url or "",
         "createTime": _text(schedule.created_at),
         "cancelTime": _text(schedule.cancelled_at),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,6 +74,35 @@ def add_records(session: Session, records: Sequence[dict[str, Any]]) -> list[int
     session.add_all(rows)
     session.flush()
     return [row.data_id for row in rows]
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """What the record mapping shows of one record an import stored."""
+
+    row_number: int | None
+    data_id: int
+    session_id: str
+    called: str  # the stored JSON array
+    status: int
+
+
+def iter_task_records(session: Session, task_id: str, batch: int = 5000) -> Iterator[TaskRecord]:
+    """The records an import task stored, in row order, fetched ``batch`` at a time."""
+    query = (
+        select(
+            CallData.row_number,
+            CallData.data_id,
+            CallData.session_id,
+            CallData.called,
+            CallData.status,
+        )
+        .where(CallData.import_task_id == task_id)
+        .order_by(CallData.row_number, CallData.data_id)
+        .execution_options(yield_per=batch)
+    )
+    for row in session.execute(query):
+        yield TaskRecord(*row)
 
 
 def get_record(session: Session, campaign_pk: int, data_id: int) -> CallData | None:

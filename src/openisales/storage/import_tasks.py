@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from openisales.domain.import_task import IMPORT_TASK, UNFINISHED, ImportStatus
+from openisales.storage import result_deliveries as outbox
 from openisales.storage.models import ImportFailure, ImportTask
 
 QUEUED, RUNNING, COMPLETED, FAILED = (
@@ -165,6 +166,7 @@ def move(
 
     With ``owner`` the move applies only while that worker holds the task's lease. False when the
     row was not in a state the move starts from, or another worker holds it: nothing changed.
+    A move that ends the task queues its notice (``notifyUrl``) in the same transaction.
     """
     guard = [ImportTask.task_id == task_id, ImportTask.status.in_(IMPORT_TASK.sources(target))]
     if owner is not None:
@@ -175,7 +177,10 @@ def move(
         .values(**{**values, **entry_values(target, now)})
         .execution_options(synchronize_session=False)
     )
-    return getattr(result, "rowcount", 0) == 1
+    moved = getattr(result, "rowcount", 0) == 1
+    if moved and IMPORT_TASK.is_terminal(target):
+        outbox.enqueue_notices(session, [task_id], now)
+    return moved
 
 
 def record_move(
@@ -195,14 +200,19 @@ def record_move(
 
 
 def cancel_waiting(session: Session, schedule_id: str, now: datetime, message: str) -> int:
-    """Fail a schedule's runs that have not started yet; how many there were."""
+    """Fail a schedule's runs that have not started yet, queueing their notices; how many."""
     IMPORT_TASK.check(ImportStatus.PREPARING, ImportStatus.FAILED)
+    waiting = [ImportTask.schedule_id == schedule_id, ImportTask.status == ImportStatus.PREPARING]
+    # Read first, so the notices name these runs: a run a worker claims meanwhile is not moved
+    # here, and enqueue_notices skips a task that has not ended or already has its notice.
+    task_ids = list(session.scalars(select(ImportTask.task_id).where(*waiting)))
     result = session.execute(
         update(ImportTask)
-        .where(ImportTask.schedule_id == schedule_id, ImportTask.status == ImportStatus.PREPARING)
+        .where(*waiting)
         .values(err_msg=message, **entry_values(ImportStatus.FAILED, now))
         .execution_options(synchronize_session=False)
     )
+    outbox.enqueue_notices(session, task_ids, now)
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -128,7 +128,7 @@ class FileServer(Base):
     host_key: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # Imports wait for "<file>.done" beside the file before fetching it (migration 0009).
+    # Imports wait for "<file>.done" beside the file before fetching it (migration 0010).
     require_done_marker: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
@@ -205,13 +205,15 @@ class ImportTask(Base):
     timings: Mapped[dict[str, float] | None] = mapped_column(JSON)
     # A dry run (validateOnly): validated and counted, nothing written (migration 0008).
     validate_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # After the run, move the file on the server into done/ or failed/ (migration 0009).
+    # After the run, move the file on the server into done/ or failed/ (migration 0010).
     move_after_import: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The name the run fetched: file_name with its date pattern expanded at the run's time.
     fetched_name: Mapped[str | None] = mapped_column(String(255))
     # Where the file was moved (relative to the server's default path), or why it was not.
     moved_to: Mapped[str | None] = mapped_column(String(1024))
     move_error: Mapped[str | None] = mapped_column(Text)
+    # Where the task's record is POSTed once it ends (extension ``notifyUrl``, migration 0011).
+    notify_url: Mapped[str | None] = mapped_column(String(1024), default=None)
 
 
 class ImportFailure(Base):
@@ -345,9 +347,11 @@ class ImportSchedule(Base):
     last_task_id: Mapped[str | None] = mapped_column(String(32))
     # SHA-256 of the file the last completed run imported: an identical file imports nothing.
     last_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Given to every run: each run's end is notified there (migration 0011).
+    notify_url: Mapped[str | None] = mapped_column(String(1024), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Each run moves its file into done/ or failed/ afterwards (migration 0009).
+    # Each run moves its file into done/ or failed/ afterwards (migration 0010).
     move_after_import: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
@@ -421,31 +425,36 @@ class CallResult(Base):
 
 
 class ResultDelivery(Base):
-    """The outbox entry of one call result: its push to the customer's receiver.
+    """An outbox entry: the push of one call result, or the notice of one ended import task.
 
-    Written in the transaction that stores the result, so no result is recorded without it.
-    ``state`` moves through ``domain.result_delivery.RESULT_DELIVERY``. A pusher's claim is
-    ``claim_token``, and it expires at ``next_attempt_at``: then the entry is due again, as a
-    pending one is when its backoff has passed, so one index serves both. ``pushes`` counts
-    claims (pushes begun).
+    ``kind`` (``domain.result_delivery.DeliveryKind``) says which: a result entry names its
+    ``result_pk``, written in the transaction that stores the result; an import notice names its
+    ``task_id``, written in the transaction that ends the task. Each is unique, so nothing is
+    queued twice. ``state`` moves through ``domain.result_delivery.RESULT_DELIVERY``. A pusher's
+    claim is ``claim_token``, and it expires at ``next_attempt_at``: then the entry is due
+    again, as a pending one is when its backoff has passed, so one index serves both.
+    ``pushes`` counts claims (pushes begun).
     """
 
     __tablename__ = "result_deliveries"
     __table_args__ = (
-        # The claim: pending entries due, and claims expired (state 0 or 1, next_attempt_at <= now).
-        Index("ix_result_deliveries_due", "state", "next_attempt_at"),
+        # The claim: entries of a kind due, pending or claimed and expired (next_attempt_at <= now).
+        Index("ix_result_deliveries_due", "kind", "state", "next_attempt_at"),
         Index("ix_result_deliveries_campaign", "campaign_pk", "state"),
         Index("ix_result_deliveries_tenant", "vdn_id", "state"),
     )
 
-    result_pk: Mapped[int] = mapped_column(
-        BigId,
-        ForeignKey("call_results.pk", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    result_pk: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("call_results.pk", ondelete="CASCADE"), unique=True
+    )
+    task_id: Mapped[str | None] = mapped_column(
+        ForeignKey("import_tasks.task_id", ondelete="CASCADE"), unique=True
     )
     vdn_id: Mapped[int] = mapped_column(Integer)
-    campaign_pk: Mapped[int] = mapped_column(BigId)  # the result's (which cascades)
+    # The result's campaign (which cascades); a blocklist import's notice has none.
+    campaign_pk: Mapped[int | None] = mapped_column(BigId)
     state: Mapped[int] = mapped_column(Integer, default=0)
     pushes: Mapped[int] = mapped_column(Integer, default=0)
     # Pending: when it is due; delivering: when the claim expires.

@@ -1,4 +1,8 @@
-"""The result push's outbox: every SQL statement of result deliveries.
+"""The push outbox: every SQL statement of result deliveries and import notices.
+
+Each entry has a kind (``domain.result_delivery.DeliveryKind``): a call result's push, or the
+notice of an ended import task. Both kinds share the table, the states, the claim and the
+settling; a pusher claims one kind at a time, and reads what that kind pushes.
 
 A state change is a move of ``domain.result_delivery.RESULT_DELIVERY``, written by one guarded
 UPDATE (``state IN sources(target)``; a pusher's also "the claim is still mine"), as for import
@@ -17,11 +21,13 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from openisales.domain.result_delivery import RESULT_DELIVERY, DeliveryState
-from openisales.storage.models import CallResult, Campaign, ResultDelivery, Tenant
+from openisales.domain.import_task import IMPORT_TASK
+from openisales.domain.result_delivery import RESULT_DELIVERY, DeliveryKind, DeliveryState
+from openisales.storage.models import CallResult, Campaign, ImportTask, ResultDelivery, Tenant
 
 OUTBOX = cast(Table, ResultDelivery.__table__)  # executemany updates go through Core
 PENDING, DELIVERING = DeliveryState.PENDING, DeliveryState.DELIVERING
+RESULT, IMPORT_NOTICE = DeliveryKind.RESULT, DeliveryKind.IMPORT_NOTICE
 
 
 def _is_postgres(session: Session) -> bool:
@@ -55,13 +61,46 @@ def enqueue(session: Session, lease_ids: Sequence[str], now: datetime) -> int:
     return _rowcount(added)
 
 
+def enqueue_notices(session: Session, task_ids: Sequence[str], now: datetime) -> int:
+    """A pending notice, due now, for each of these tasks that has ended and has a notifyUrl.
+
+    Called in the transaction that ends the tasks, so a task never ends without its notice;
+    a task already noticed is skipped (and ``task_id`` is unique besides), so a move retried
+    or replayed never queues a second one.
+    """
+    if not task_ids:
+        return 0
+    stamp = literal(now, ResultDelivery.next_attempt_at.type)
+    noticed = select(ResultDelivery.pk).where(ResultDelivery.task_id == ImportTask.task_id)
+    rows = select(
+        ImportTask.task_id,
+        literal(int(IMPORT_NOTICE)),
+        ImportTask.vdn_id,
+        ImportTask.campaign_pk,
+        literal(int(PENDING)),
+        literal(0),
+        stamp,
+        stamp,
+    ).where(
+        ImportTask.task_id.in_(list(task_ids)),
+        ImportTask.notify_url.is_not(None),
+        ImportTask.status.in_([int(status) for status in IMPORT_TASK.terminal]),
+        ~noticed.exists(),
+    )
+    columns = ["task_id", "kind", "vdn_id", "campaign_pk", "state", "pushes", "next_attempt_at"]
+    statement = insert(ResultDelivery).from_select([*columns, "created_at"], rows)
+    # Counted from RETURNING: the driver's rowcount of an INSERT ... SELECT is not always known.
+    return len(session.execute(statement.returning(ResultDelivery.pk)).all())
+
+
 # --- claiming ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Claimed:
-    """A claimed entry: its result's push fields, its campaign's params, its tenant's limit."""
+    """A claimed result entry: its result's push fields, its campaign's params, its limit."""
 
+    pk: int
     result_pk: int
     pushes: int  # including the push this claim begins
     max_pushes: int
@@ -78,23 +117,52 @@ class Claimed:
     record_path: str | None
 
 
+@dataclass(frozen=True)
+class ClaimedNotice:
+    """A claimed import notice: its task (read whole at push time) and its tenant's limit."""
+
+    pk: int
+    task_id: str
+    pushes: int  # including the push this claim begins
+    max_pushes: int
+    vdn_id: int
+    notify_url: str
+    secret_key_enc: bytes
+
+
 def claim(
     session: Session, token: str, now: datetime, until: datetime, limit: int
 ) -> list[Claimed]:
-    """Claim up to ``limit`` due entries for ``token`` until ``until``; each one push more.
+    """Claim up to ``limit`` due result entries for ``token`` until ``until``; each one push more."""
+    pks = _claim(session, RESULT, token, now, until, limit)
+    return _claimed(session, token, pks) if pks else []
+
+
+def claim_notices(
+    session: Session, token: str, now: datetime, until: datetime, limit: int
+) -> list[ClaimedNotice]:
+    """Claim up to ``limit`` due import notices for ``token`` until ``until``, as ``claim``."""
+    pks = _claim(session, IMPORT_NOTICE, token, now, until, limit)
+    return _claimed_notices(session, token, pks) if pks else []
+
+
+def _claim(
+    session: Session, kind: DeliveryKind, token: str, now: datetime, until: datetime, limit: int
+) -> list[int]:
+    """Claim due entries of ``kind``; their keys.
 
     Due: claims that expired (their pusher died) first, then pending entries whose time has come,
-    oldest first. Each kind is read in the order of the ``(state, next_attempt_at)`` index.
+    oldest first. Each kind is read in the order of the ``(kind, state, next_attempt_at)`` index.
     """
-    pks = _due(session, DELIVERING, now, limit)
+    pks = _due(session, kind, DELIVERING, now, limit)
     if len(pks) < limit:
-        pks += _due(session, PENDING, now, limit - len(pks))
+        pks += _due(session, kind, PENDING, now, limit - len(pks))
     if not pks:
         return []
     session.execute(
         update(ResultDelivery)
         .where(
-            ResultDelivery.result_pk.in_(pks),
+            ResultDelivery.pk.in_(pks),
             ResultDelivery.state.in_(RESULT_DELIVERY.sources(DELIVERING)),
             ResultDelivery.next_attempt_at <= now,
         )
@@ -106,13 +174,19 @@ def claim(
         )
         .execution_options(synchronize_session=False)
     )
-    return _claimed(session, token, pks)
+    return pks
 
 
-def _due(session: Session, state: DeliveryState, now: datetime, limit: int) -> list[int]:
+def _due(
+    session: Session, kind: DeliveryKind, state: DeliveryState, now: datetime, limit: int
+) -> list[int]:
     query = (
-        select(ResultDelivery.result_pk)
-        .where(ResultDelivery.state == state, ResultDelivery.next_attempt_at <= now)
+        select(ResultDelivery.pk)
+        .where(
+            ResultDelivery.kind == int(kind),
+            ResultDelivery.state == state,
+            ResultDelivery.next_attempt_at <= now,
+        )
         .order_by(ResultDelivery.next_attempt_at)
         .limit(limit)
     )
@@ -124,7 +198,8 @@ def _due(session: Session, state: DeliveryState, now: datetime, limit: int) -> l
 def _claimed(session: Session, token: str, pks: Sequence[int]) -> list[Claimed]:
     query = (
         select(
-            ResultDelivery.result_pk,
+            ResultDelivery.pk,
+            CallResult.pk.label("result_pk"),
             ResultDelivery.pushes,
             Tenant.result_push_max.label("max_pushes"),
             Campaign.params.label("campaign_params"),
@@ -142,10 +217,29 @@ def _claimed(session: Session, token: str, pks: Sequence[int]) -> list[Claimed]:
         .join(CallResult, CallResult.pk == ResultDelivery.result_pk)
         .join(Campaign, Campaign.pk == ResultDelivery.campaign_pk)
         .join(Tenant, Tenant.vdn_id == ResultDelivery.vdn_id)
-        .where(ResultDelivery.result_pk.in_(pks), ResultDelivery.claim_token == token)
+        .where(ResultDelivery.pk.in_(pks), ResultDelivery.claim_token == token)
         .order_by(ResultDelivery.result_pk)
     )
     return [Claimed(**row._asdict()) for row in session.execute(query)]
+
+
+def _claimed_notices(session: Session, token: str, pks: Sequence[int]) -> list[ClaimedNotice]:
+    query = (
+        select(
+            ResultDelivery.pk,
+            ImportTask.task_id,
+            ResultDelivery.pushes,
+            Tenant.result_push_max.label("max_pushes"),
+            ResultDelivery.vdn_id,
+            ImportTask.notify_url,
+            Tenant.secret_key_enc,
+        )
+        .join(ImportTask, ImportTask.task_id == ResultDelivery.task_id)
+        .join(Tenant, Tenant.vdn_id == ResultDelivery.vdn_id)
+        .where(ResultDelivery.pk.in_(pks), ResultDelivery.claim_token == token)
+        .order_by(ResultDelivery.pk)
+    )
+    return [ClaimedNotice(**row._asdict()) for row in session.execute(query)]
 
 
 # --- settling ----------------------------------------------------------------------------------
@@ -155,7 +249,7 @@ def _claimed(session: Session, token: str, pks: Sequence[int]) -> list[Claimed]:
 class Settled:
     """How a claimed entry's push ended: its next state and what the push found."""
 
-    result_pk: int
+    pk: int  # the entry's
     state: DeliveryState
     pushes: int
     next_attempt_at: datetime  # for PENDING; otherwise the moment of settling
@@ -177,7 +271,7 @@ def settle(session: Session, token: str, outcomes: Sequence[Settled], now: datet
     statement = (
         update(table)
         .where(
-            table.c.result_pk == bindparam("b_pk"),
+            table.c.pk == bindparam("b_pk"),
             table.c.claim_token == token,
             table.c.state == int(DELIVERING),
         )
@@ -197,7 +291,7 @@ def settle(session: Session, token: str, outcomes: Sequence[Settled], now: datet
         statement,
         [
             {
-                "b_pk": o.result_pk,
+                "b_pk": o.pk,
                 "b_state": int(o.state),
                 "b_pushes": o.pushes,
                 "b_next": o.next_attempt_at,
@@ -219,11 +313,14 @@ def redeliver(
     *,
     vdn_id: int | None = None,
     campaign_pk: int | None = None,
+    kind: DeliveryKind = RESULT,
 ) -> int:
-    """Queue entries in ``states`` again (pending, due now, all pushes left); how many."""
+    """Queue entries of ``kind`` in ``states`` again (pending, due now, all pushes left); how many."""
     for state in states:
         RESULT_DELIVERY.check(state, PENDING)
-    query = update(ResultDelivery).where(ResultDelivery.state.in_([int(s) for s in states]))
+    query = update(ResultDelivery).where(
+        ResultDelivery.kind == int(kind), ResultDelivery.state.in_([int(s) for s in states])
+    )
     if vdn_id is not None:
         query = query.where(ResultDelivery.vdn_id == vdn_id)
     if campaign_pk is not None:
@@ -291,10 +388,17 @@ def recent(session: Session, vdn_id: int, campaign_pk: int | None, limit: int) -
 
 
 def counts(
-    session: Session, vdn_id: int | None = None, campaign_pk: int | None = None
+    session: Session,
+    vdn_id: int | None = None,
+    campaign_pk: int | None = None,
+    kind: DeliveryKind = RESULT,
 ) -> dict[int, int]:
-    """How many entries are in each state: every tenant's, one tenant's, or one campaign's."""
-    query = select(ResultDelivery.state, func.count()).group_by(ResultDelivery.state)
+    """How many entries of ``kind`` are in each state: every tenant's, one's, or a campaign's."""
+    query = (
+        select(ResultDelivery.state, func.count())
+        .where(ResultDelivery.kind == int(kind))
+        .group_by(ResultDelivery.state)
+    )
     if vdn_id is not None:
         query = query.where(ResultDelivery.vdn_id == vdn_id)
     if campaign_pk is not None:

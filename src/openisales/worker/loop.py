@@ -91,6 +91,8 @@ class Worker:
                 return True
             with Heartbeat(self.rt, task.task_id, self.worker_id):
                 run_task(self.rt, task, self.worker_id, self.importers)
+        # A task that ended may have queued its notice (notifyUrl): wake this process's pusher.
+        self.rt.results_recorded.set()
         return True
 
     def run(self, stop: threading.Event) -> None:

@@ -1,4 +1,7 @@
-"""The result pusher: a thread beside the import worker that pushes recorded call results.
+"""The result pusher: a thread beside the import worker that pushes the outbox.
+
+Each round pushes recorded call results (``services.result_push``) and the notices of ended
+imports (``services.import_notices``): one outbox, one thread, the same retry rules.
 
 The worker runs one import at a time, for minutes; results must not wait for it, so the pusher
 has its own thread (started by ``openisales worker`` and by ``serve`` with its embedded worker).
@@ -11,6 +14,7 @@ import logging
 import threading
 
 from openisales.receiver_client import ReceiverClient
+from openisales.services.import_notices import notify_once
 from openisales.services.result_push import push_once
 from openisales.services.runtime import Runtime
 
@@ -34,12 +38,14 @@ class Pusher:
         try:
             while not stop.is_set():
                 try:
-                    done = push_once(self.rt, self.client)
+                    results = push_once(self.rt, self.client)
+                    notices = notify_once(self.rt, self.client)
                 except Exception:  # a database hiccup: the claims expire, nothing is lost
                     log.exception("result pusher: error in a round; retrying")
                     stop.wait(self.rt.settings.worker_poll_seconds)
                     continue
-                if done.claimed < self.rt.settings.result_push_batch:
+                full = self.rt.settings.result_push_batch
+                if results.claimed < full and notices.claimed < full:
                     self._idle(stop)  # a full round means more may be due at once
         finally:
             self.client.close()

@@ -1,4 +1,4 @@
-"""Call-data file import (the seed interface), its result query and the failure report."""
+"""Call-data file import (the seed interface), its result query, failure report and mapping."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from openisales.api.envelope import ok
 from openisales.api.params import CampaignIdText, ObjectId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
-from openisales.services import failure_reports, imports
+from openisales.services import failure_reports, imports, record_mappings
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1 + "/calldatafile", tags=["call data import"])
@@ -70,4 +70,23 @@ def download_failures(
         report.chunks,
         media_type=report.media_type,
         headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
+    )
+
+
+@router.get("/importTasks/{importTaskId}/mapping", response_class=StreamingResponse)
+def download_mapping(
+    vdnId: VdnId,
+    importTaskId: ObjectId,
+    format: Annotated[Literal["xlsx", "csv"], Query()] = "csv",
+    vdn: int = Depends(tenant),
+    rt: Runtime = Depends(runtime),
+) -> StreamingResponse:
+    """A finished import's records in row order: rowNumber, dataId, sessionId, calledNo."""
+    with rt.db.read() as session:
+        task = imports.get_task(session, vdn, importTaskId)
+        mapping = record_mappings.build(session, task, format, rt.settings.data_dir)
+    return StreamingResponse(
+        mapping.chunks,
+        media_type=mapping.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{mapping.filename}"'},
     )

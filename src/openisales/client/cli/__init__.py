@@ -41,11 +41,13 @@ blocklist_app = typer.Typer(help="The tenant's blocklist.", no_args_is_help=True
 client_app.add_typer(blocklist_app, name="blocklist")
 
 client_app.command("configure")(profile.configure)
+client_app.command("notify-key")(profile.show_notify_key)
 client_app.command("add-server")(provision.add_server)
 client_app.command("create-campaign")(provision.create_campaign)
 client_app.command("import")(imports.import_file)
 client_app.command("tasks")(imports.tasks)
 client_app.command("failures")(imports.failures)
+client_app.command("mapping")(imports.mapping)
 client_app.command("schedules")(imports.schedules)
 client_app.command("results")(results.results)
 client_app.command("statistics")(results.statistics)

@@ -15,6 +15,7 @@ from openisales.client.cli.options import (
     Limit,
     Minute,
     MoveAfterImport,
+    NotifyUrl,
     NoWait,
     Offset,
     ProfileOpt,
@@ -87,6 +88,7 @@ def import_file(
     minute: Minute = None,
     validate_only: ValidateOnly = False,
     move_after_import: MoveAfterImport = False,
+    notify_url: NotifyUrl = None,
     no_wait: NoWait = False,
     profile: ProfileOpt = None,
     as_json: JsonOpt = False,
@@ -96,7 +98,14 @@ def import_file(
     submit_and_follow(
         profile,
         lambda isales: isales.upload_blackfile(
-            server_id, file_name, file_path, hour, minute, validate_only, move_after_import
+            server_id,
+            file_name,
+            file_path,
+            hour,
+            minute,
+            validate_only,
+            move_after_import,
+            notify_url,
         ),
         lambda isales, ids: isales.query_blackfile_tasks(import_task_ids=ids),
         wait=not no_wait,

@@ -188,17 +188,29 @@ def receive(
     ),
     tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM, for HTTPS.")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key.")] = None,
+    notify_key: Annotated[
+        str | None,
+        typer.Option(
+            "--notify-key",
+            help="Check import notices with this key (openisales client notify-key prints it).",
+        ),
+    ] = None,
 ) -> None:
-    """Receive the result push: append each result to --out, answer retCode 0, print counts."""
+    """Receive the result push (and signed import notices): append each to --out, print counts."""
     if (tls_cert is None) != (tls_key is None):
         die("--tls-cert and --tls-key go together", EXIT_USAGE)
 
     def pushed(count: int, total: int) -> None:
         typer.echo(f"received {count} result(s), {total} in all")
 
+    def noticed(record: dict[str, Any]) -> None:
+        typer.echo(f"import task {record.get('id')} ended with status {record.get('status')}")
+
     try:
         tls = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
-        server = ResultReceiver((host, port), out, on_push=pushed, tls=tls)
+        server = ResultReceiver(
+            (host, port), out, on_push=pushed, tls=tls, notify_key=notify_key, on_notice=noticed
+        )
     except OSError as exc:
         die(f"cannot listen on {host}:{port}: {exc}", EXIT_USAGE)
     scheme = "https" if tls else "http"

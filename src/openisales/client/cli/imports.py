@@ -1,13 +1,15 @@
-"""Call data imports from the shell: ``import``, ``tasks``, ``failures`` and ``schedules``."""
+"""Call data imports from the shell: ``import``, ``tasks``, ``failures``, ``mapping``, ``schedules``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 
-from openisales.client import ISalesHTTPError
+from openisales.client import ISalesClient, ISalesHTTPError
 from openisales.client.cli.follow import check_schedule_options, submit_and_follow
 from openisales.client.cli.options import (
     FileName,
@@ -17,6 +19,7 @@ from openisales.client.cli.options import (
     Limit,
     Minute,
     MoveAfterImport,
+    NotifyUrl,
     NoWait,
     Offset,
     ProfileOpt,
@@ -64,6 +67,7 @@ def import_file(
     minute: Minute = None,
     validate_only: ValidateOnly = False,
     move_after_import: MoveAfterImport = False,
+    notify_url: NotifyUrl = None,
     no_wait: NoWait = False,
     profile: ProfileOpt = None,
     as_json: JsonOpt = False,
@@ -81,6 +85,7 @@ def import_file(
             minute,
             validate_only,
             move_after_import,
+            notify_url,
         ),
         lambda isales, ids: isales.query_import_tasks(campaign, import_task_ids=ids),
         wait=not no_wait,
@@ -101,8 +106,11 @@ def tasks(
     listing(answer, TASK_COLUMNS, as_json)
 
 
+TaskId = Annotated[str, typer.Argument(help="importTaskId")]
+
+
 def failures(
-    task_id: Annotated[str, typer.Argument(help="importTaskId")],
+    task_id: TaskId,
     fmt: Annotated[str, typer.Option("--format", help="xlsx or csv")] = "xlsx",
     output: Annotated[
         Path | None, typer.Option("--output", help="Default: <id>-failures.<format>")
@@ -110,27 +118,50 @@ def failures(
     profile: ProfileOpt = None,
 ) -> None:
     """Download an import task's failure report (every rejected row with column and reason)."""
+    target = output or Path(f"{task_id}-failures.{fmt}")
+    _download(profile, fmt, target, lambda isales: isales.failures_response(task_id, fmt))
+
+
+def mapping(
+    task_id: TaskId,
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Default: <id>-mapping.<format>")
+    ] = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Download a finished import's record mapping: rowNumber, dataId, sessionId, calledNo."""
+    target = output or Path(f"{task_id}-mapping.{fmt}")
+    _download(profile, fmt, target, lambda isales: isales.mapping_response(task_id, fmt))
+
+
+def _download(
+    profile: Path | None,
+    fmt: str,
+    target: Path,
+    fetch: Callable[[ISalesClient], httpx.Response],
+) -> None:
+    """Fetch a file the service makes (a report, a mapping) into ``target`` and print its path."""
     if fmt not in ("xlsx", "csv"):
         die(f"--format must be xlsx or csv, got {fmt!r}", EXIT_USAGE)
-    target = output or Path(f"{task_id}-failures.{fmt}")
     with open_client(profile) as isales:
         data: dict[str, Any] = {}
 
         def download() -> dict[str, Any]:
-            """The report, kept aside; a refusal comes back as its envelope."""
-            response = isales.failures_response(task_id, fmt)
+            """The file, kept aside; a refusal comes back as its envelope."""
+            response = fetch(isales)
             is_json = "json" in response.headers.get("content-type", "")
             envelope: dict[str, Any] | None = response.json() if is_json else None
             if not response.is_success:
                 raise ISalesHTTPError(response.status_code, envelope, response.content)
-            if envelope is not None:  # a refusal (unknown task) comes as an envelope
+            if envelope is not None:  # a refusal (unknown or unfinished task) is an envelope
                 return envelope
-            data["report"] = response.content
+            data["file"] = response.content
             return {"resultCode": SUCCESS}
 
         send(download)
     try:
-        target.write_bytes(data["report"])
+        target.write_bytes(data["file"])
     except OSError as exc:
         die(f"cannot write {target}: {exc}", EXIT_USAGE)
     typer.echo(str(target))

@@ -43,3 +43,7 @@ MoveAfterImport = Annotated[
         help="After the run, move the file on the server into done/ or failed/ beside it.",
     ),
 ]
+NotifyUrl = Annotated[
+    str | None,
+    typer.Option("--notify-url", help="POST the task's record there, signed, once it ends."),
+]

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from openisales.auth.notify import notify_key
 from openisales.client import ISalesClient
 from openisales.client.cli.options import ProfileOpt
 from openisales.client.cli.output import EXIT_USAGE, die
@@ -113,3 +114,11 @@ def configure(
     except OSError as exc:
         die(f"cannot write {path}: {exc}", EXIT_USAGE)
     typer.echo(f"profile written to {path}")
+
+
+def show_notify_key(profile: ProfileOpt = None) -> None:
+    """Print the notify key that checks this tenant's import notices (derived from its SK).
+
+    Give it to the receiver of ``--notify-url``: it checks notices and cannot sign requests.
+    """
+    typer.echo(notify_key(load_profile(profile).secret_key))
