@@ -56,7 +56,8 @@ def _campaign(api: Api, vdn_id: int, name: str) -> int:
         name, None, "2099-01-01 00:00:00", "2099-12-31 23:59:59", 2, None, None, None, {}
     )
     with api.rt.db.transaction() as db:
-        return campaigns.create(db, vdn_id, data, api.rt.clock()).campaign_id
+        limits = campaigns.CampaignLimits.from_settings(api.rt.settings)
+        return campaigns.create(db, vdn_id, data, api.rt.clock(), limits).campaign_id
 
 
 @pytest.fixture

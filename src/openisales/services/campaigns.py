@@ -54,8 +54,8 @@ class CampaignStatus(IntEnum):
 class CampaignLimits:
     """A tenant's campaign limits (cec_07_0721): per kind, and started ones per device type."""
 
-    per_kind: int = 20  # IVR or skill-queue campaigns not completed
-    liveliest: int = 20  # started campaigns of one device type (max.liveliest.taskCount)
+    per_kind: int  # IVR or skill-queue campaigns not completed
+    liveliest: int  # started campaigns of one device type (max.liveliest.taskCount)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CampaignLimits:
@@ -117,7 +117,7 @@ def create(
     vdn_id: int,
     data: CampaignInput,
     now: datetime,
-    limits: CampaignLimits = CampaignLimits(),
+    limits: CampaignLimits,
 ) -> Campaign:
     """Add a campaign under the next id; refuses a past begin day, broken rules, a taken name,
     and a campaign over the tenant's limits."""
@@ -225,7 +225,7 @@ def resume(
     vdn_id: int,
     campaign_id: int,
     now: datetime,
-    limits: CampaignLimits = CampaignLimits(),
+    limits: CampaignLimits,
 ) -> Campaign:
     """Move a paused campaign back to started; StateError from any other status, and
     CampaignLimitReached when the tenant already has as many started ones of its type."""

@@ -41,7 +41,7 @@ def create(
     data: CampaignInput,
     policy_body: dict[str, Any] | None,
     now: datetime,
-    limits: campaigns.CampaignLimits = campaigns.CampaignLimits(),
+    limits: campaigns.CampaignLimits,
 ) -> Campaign:
     """Create a campaign with its retry policy (checked before anything is written)."""
     policy = checked_policy(policy_body)
