@@ -82,11 +82,16 @@ def _print_credentials(creds: tenants.Credentials) -> None:
     typer.echo(json.dumps(keys))
 
 
-PushMaxOption = Annotated[
-    int,
+_PUSH_MAX = typer.Option(
+    "--result-push-max",
+    help="Pushes of each call result at most before it is undeliverable (1-6).",
+)
+PushMaxOption = Annotated[int, _PUSH_MAX]
+RegionOption = Annotated[
+    str | None,
     typer.Option(
-        "--result-push-max",
-        help="Pushes of each call result at most before it is undeliverable (1-6).",
+        "--default-region",
+        help="ISO country (CN, GB, US) numbers are read in with libphonenumber; '' for none.",
     ),
 ]
 
@@ -96,6 +101,7 @@ def tenant_create(
     vdn_id: Annotated[int, typer.Option("--vdn-id", help="VDN id, 1-9999.")],
     time_zone: Annotated[str, typer.Option("--time-zone", help="IANA zone for schedules.")] = "UTC",
     result_push_max: PushMaxOption = DEFAULT_MAX_PUSHES,
+    default_region: RegionOption = None,
 ) -> None:
     """Create a tenant and print its keys as one JSON object (the secret is shown only once)."""
     from openisales.services import tenants
@@ -105,7 +111,13 @@ def tenant_create(
         _ensure_schema(rt)
         with rt.db.transaction() as session:
             creds = tenants.create(
-                session, rt.box, vdn_id, time_zone, rt.clock(), result_push_max=result_push_max
+                session,
+                rt.box,
+                vdn_id,
+                time_zone,
+                rt.clock(),
+                result_push_max=result_push_max,
+                default_region=default_region,
             )
     except ISalesError as exc:
         _die(exc.message)
@@ -134,21 +146,32 @@ def tenant_rotate_key(vdn_id: Annotated[int, typer.Option("--vdn-id")]) -> None:
 @tenant_app.command("set")
 def tenant_set(
     vdn_id: Annotated[int, typer.Option("--vdn-id")],
-    result_push_max: PushMaxOption,
+    result_push_max: Annotated[int | None, _PUSH_MAX] = None,
+    default_region: RegionOption = None,
 ) -> None:
-    """Change a tenant's settings: how often each result is pushed at most."""
+    """Change a tenant's settings: pushes per result, the region its numbers are read in."""
     from openisales.services import tenants
 
+    if result_push_max is None and default_region is None:
+        _die("nothing to set: give --result-push-max and/or --default-region")
+    said: list[str] = []
     rt = _runtime()
     try:
         _ensure_schema(rt)
         with rt.db.transaction() as session:
-            tenants.set_result_push_max(session, vdn_id, result_push_max)
+            if result_push_max is not None:
+                tenants.set_result_push_max(session, vdn_id, result_push_max)
+                said.append(f"each result is pushed at most {result_push_max} times")
+            if default_region is not None:
+                region = tenants.set_default_region(session, vdn_id, default_region)
+                said.append(
+                    f"numbers are read in region {region}" if region else "numbers are not parsed"
+                )
     except ISalesError as exc:
         _die(exc.message)
     finally:
         rt.close()
-    typer.echo(f"tenant {vdn_id}: each result is pushed at most {result_push_max} times")
+    typer.echo(f"tenant {vdn_id}: " + "; ".join(said))
 
 
 @tenant_app.command("list")
@@ -161,22 +184,29 @@ def tenant_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
         _ensure_schema(rt)
         with rt.db.transaction() as session:
             rows = [
-                (t.vdn_id, t.access_key, t.time_zone, t.result_push_max, t.created_at.isoformat())
+                (
+                    t.vdn_id,
+                    t.access_key,
+                    t.time_zone,
+                    t.result_push_max,
+                    t.default_region,
+                    t.created_at.isoformat(),
+                )
                 for t in tenants.list_all(session)
             ]
     finally:
         rt.close()
     if as_json:
-        keys = ("vdnId", "accessKey", "timeZone", "resultPushMax", "createdAt")
+        keys = ("vdnId", "accessKey", "timeZone", "resultPushMax", "defaultRegion", "createdAt")
         typer.echo(json.dumps([dict(zip(keys, row, strict=True)) for row in rows]))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("vdnId", "timeZone", "pushes", "created")
+    table = Table("vdnId", "timeZone", "pushes", "region", "created")
     table.add_column("accessKey", no_wrap=True)  # whole, whatever the terminal's width
-    for vdn_id, access_key, time_zone, pushes, created in rows:
-        table.add_row(str(vdn_id), time_zone, str(pushes), created[:19], access_key)
+    for vdn_id, access_key, time_zone, pushes, region, created in rows:
+        table.add_row(str(vdn_id), time_zone, str(pushes), region or "", created[:19], access_key)
     Console().print(table)
 
 

@@ -194,7 +194,14 @@ def test_tenant_list_json(cli: Cli) -> None:
         (12, twelve["accessKey"], "UTC"),
     ]
     for tenant in listed:
-        assert set(tenant) == {"vdnId", "accessKey", "timeZone", "resultPushMax", "createdAt"}
+        assert set(tenant) == {
+            "vdnId",
+            "accessKey",
+            "timeZone",
+            "resultPushMax",
+            "defaultRegion",
+            "createdAt",
+        }
     assert twelve["secretKey"] not in out and three["secretKey"] not in out
 
 
@@ -216,6 +223,26 @@ def test_pushes_per_result_default_to_2_and_are_set_from_1_to_6(cli: Cli) -> Non
     )
     listed = json.loads(cli.ok("tenant", "list", "--json"))
     assert [(t["vdnId"], t["resultPushMax"]) for t in listed] == [(12, 1), (13, 6)]
+
+
+def test_a_default_region_is_set_at_create_changed_and_cleared(cli: Cli) -> None:
+    cli.create_tenant(12, "--default-region", "cn")
+    cli.create_tenant(13)
+    listed = json.loads(cli.ok("tenant", "list", "--json"))
+    assert [(t["vdnId"], t["defaultRegion"]) for t in listed] == [(12, "CN"), (13, None)]
+    assert "region GB" in cli.ok("tenant", "set", "--vdn-id", "13", "--default-region", "GB")
+    assert "not parsed" in cli.ok("tenant", "set", "--vdn-id", "12", "--default-region", "")
+    for bad in ("XX", "CHN", "1"):
+        assert_one_line_error(
+            cli.run("tenant", "set", "--vdn-id", "13", "--default-region", bad), "unknown region"
+        )
+        assert_one_line_error(
+            cli.run("tenant", "create", "--vdn-id", "14", "--default-region", bad),
+            "unknown region",
+        )
+    assert_one_line_error(cli.run("tenant", "set", "--vdn-id", "13"), "nothing to set")
+    listed = json.loads(cli.ok("tenant", "list", "--json"))
+    assert [(t["vdnId"], t["defaultRegion"]) for t in listed] == [(12, None), (13, "GB")]
 
 
 def test_tenant_list_table_never_shows_secrets(cli: Cli) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from openisales.domain.phone_numbers import known_region
 from openisales.domain.result_delivery import DEFAULT_MAX_PUSHES, MAX_MAX_PUSHES, MIN_MAX_PUSHES
 from openisales.errors import ConflictError, TenantNotFound, WrongValue
 from openisales.storage import tenants as tenant_rows
@@ -50,6 +51,18 @@ def check_result_push_max(pushes: int) -> None:
         )
 
 
+def checked_region(region: str | None) -> str | None:
+    """An ISO region libphonenumber knows, upper case; None or "" for none; else WrongValue."""
+    if region is None or not region.strip():
+        return None
+    code = known_region(region)
+    if code is None:
+        raise WrongValue(
+            f"unknown region {region!r}; it must be an ISO 3166 country code such as CN, GB or US"
+        )
+    return code
+
+
 def _new_key_pair() -> tuple[str, str]:
     # AKs are uppercase alphanumerics (no '/', which separates the Authorization parts).
     access_key = "AK" + secrets.token_hex(10).upper()
@@ -63,11 +76,13 @@ def create(
     time_zone: str,
     now: datetime,
     result_push_max: int = DEFAULT_MAX_PUSHES,
+    default_region: str | None = None,
 ) -> Credentials:
     """A new tenant with a fresh key pair; the secret key is shown only here."""
     check_vdn_id(vdn_id)
     check_time_zone(time_zone)
     check_result_push_max(result_push_max)
+    region = checked_region(default_region)
     if tenant_rows.get(session, vdn_id) is not None:
         raise ConflictError(f"tenant {vdn_id} already exists")
     access_key, secret_key = _new_key_pair()
@@ -79,6 +94,7 @@ def create(
             secret_key_enc=box.seal(secret_key),
             time_zone=time_zone,
             result_push_max=result_push_max,
+            default_region=region,
             created_at=now,
         ),
     )
@@ -108,6 +124,20 @@ def set_result_push_max(session: Session, vdn_id: int, pushes: int) -> None:
         raise TenantNotFound(vdn_id)
     tenant.result_push_max = pushes
     session.flush()
+
+
+def set_default_region(session: Session, vdn_id: int, region: str | None) -> str | None:
+    """The region the tenant's numbers are read in from now on (None or "": numbers unparsed).
+
+    Records already stored keep the form they were stored in; the region as stored is returned.
+    """
+    code = checked_region(region)
+    tenant = tenant_rows.get(session, vdn_id)
+    if tenant is None:
+        raise TenantNotFound(vdn_id)
+    tenant.default_region = code
+    session.flush()
+    return code
 
 
 def list_all(session: Session) -> list[Tenant]:

@@ -54,6 +54,8 @@ class Tenant(Base):
     last_campaign_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Pushes of one call result to the receiver before it is undeliverable (1-6, reference: 2).
     result_push_max: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    # ISO region (CN, GB...) numbers without a country code are read in; None: numbers unparsed.
+    default_region: Mapped[str | None] = mapped_column(String(2), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
