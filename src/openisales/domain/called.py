@@ -6,15 +6,22 @@ JSON, never evaluated); a single object without the array; ``calledNo``, ``delay
 ``type`` as numbers; a bare number (a number cell or text of digits, ``*`` and ``#``).
 JSON numbers are kept as their literal text, so ``1.38E+10`` is caught as a number that lost
 digits instead of becoming 13800000000.
+
+With a default region (the tenant's ``defaultRegion``) a calledNo may also start with ``+``
+(``+8613800001234``), and every number is read with libphonenumber (``domain.phone_numbers``):
+one that cannot exist is the rule ``called.calledNo.invalid``; the others carry their E.164
+form, type and time zone. Without a region nothing of this runs.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 from openisales.domain.cells import Cell, number_digits
+from openisales.domain.phone_numbers import read_number
 from openisales.domain.records import (
     CALLED_NO_MAX,
     DELAY_TIME_MAX,
@@ -59,8 +66,50 @@ _CALLED_NO_MATCH = _CALLED_NO.fullmatch
 _INVALID = object()
 
 
-def parse_called(value: Cell, row: int, errors: list[RowError]) -> tuple[CalledNumber, ...] | None:
-    """The numbers of a ``called`` cell, or None after appending its errors to ``errors``."""
+def parse_called(
+    value: Cell, row: int, errors: list[RowError], region: str | None = None
+) -> tuple[CalledNumber, ...] | None:
+    """The numbers of a ``called`` cell, or None after appending its errors to ``errors``.
+
+    ``region``: the tenant's default region, when it has one (see the module's text).
+    """
+    if region is None:
+        return _as_written(value, row, errors, False)
+    numbers = _as_written(value, row, errors, True)
+    if numbers is None:
+        return None
+    in_json = type(value) is str and value.strip()[:1] in ("[", "{")
+    return _read_in_region(numbers, region, in_json, row, errors)
+
+
+def _read_in_region(
+    numbers: tuple[CalledNumber, ...], region: str, in_json: bool, row: int, errors: list[RowError]
+) -> tuple[CalledNumber, ...] | None:
+    """The numbers with what libphonenumber read in each; None when one cannot exist."""
+    read: list[CalledNumber] = []
+    for position, number in enumerate(numbers, 1):
+        phone = read_number(number.called_no, region)
+        if phone is None:
+            column = f"called[{position}].calledNo" if in_json else "called"
+            errors.append(
+                RowError(
+                    row,
+                    column,
+                    WRONG_VALUE,
+                    "called.calledNo.invalid",
+                    f"calledNo {show(number.called_no)} cannot exist as a phone number "
+                    f"(read in the default region {region}).",
+                )
+            )
+        else:
+            read.append(replace(number, phone=phone))
+    return None if len(read) < len(numbers) else tuple(read)
+
+
+def _as_written(
+    value: Cell, row: int, errors: list[RowError], plus: bool
+) -> tuple[CalledNumber, ...] | None:
+    """The numbers of a ``called`` cell as written; ``plus``: a leading ``+`` is allowed."""
     if type(value) is str:
         text = value.strip()
         bad = None if text.isprintable() else find_control(text)  # inline: every row
@@ -68,9 +117,9 @@ def parse_called(value: Cell, row: int, errors: list[RowError]) -> tuple[CalledN
             errors.append(control_chars(row, "called", text, bad))
             return None
         if text[:1] in ("[", "{"):
-            return _called_json(text, row, errors)
+            return _called_json(text, row, errors, plus)
         if text:
-            number = _called_no(text, "called", row, errors)
+            number = _called_no(text, "called", row, errors, plus)
             return None if number is None else (CalledNumber(number),)
     elif type(value) is float:
         digits = number_digits(value)
@@ -119,7 +168,9 @@ def _empty_list(row: int) -> RowError:
     )
 
 
-def _called_json(text: str, row: int, errors: list[RowError]) -> tuple[CalledNumber, ...] | None:
+def _called_json(
+    text: str, row: int, errors: list[RowError], plus: bool = False
+) -> tuple[CalledNumber, ...] | None:
     """The numbers of a JSON called cell; None (errors recorded) when any is refused."""
     data = _decode_called(text)
     if type(data) is list:
@@ -153,7 +204,7 @@ def _called_json(text: str, row: int, errors: list[RowError]) -> tuple[CalledNum
             ):
                 numbers.append(CalledNumber(number, delay, kind))
                 continue
-        checked = _called_item(item, position, row, errors)
+        checked = _called_item(item, position, row, errors, plus)
         if checked is None:
             failed = True
         else:
@@ -202,7 +253,9 @@ def _escape_part(match: re.Match[str]) -> str:
     return "'" if escaped == "'" else match.group(0)
 
 
-def _called_item(item: Any, position: int, row: int, errors: list[RowError]) -> CalledNumber | None:
+def _called_item(
+    item: Any, position: int, row: int, errors: list[RowError], plus: bool = False
+) -> CalledNumber | None:
     where = f"called[{position}]"
     if type(item) is not dict:
         errors.append(
@@ -216,7 +269,7 @@ def _called_item(item: Any, position: int, row: int, errors: list[RowError]) -> 
             )
         )
         return None
-    called_no = _json_called_no(item.get("calledNo"), item, where, row, errors)
+    called_no = _json_called_no(item.get("calledNo"), item, where, row, errors, plus)
     delay_time = _delay_time(item.get("delayTime"), where, row, errors)
     number_type, type_ok = _number_type(item.get("type"), where, row, errors)
     if called_no is None or delay_time is None or not type_ok:
@@ -225,7 +278,7 @@ def _called_item(item: Any, position: int, row: int, errors: list[RowError]) -> 
 
 
 def _json_called_no(
-    value: Any, item: dict[str, Any], where: str, row: int, errors: list[RowError]
+    value: Any, item: dict[str, Any], where: str, row: int, errors: list[RowError], plus: bool
 ) -> str | None:
     column = f"{where}.calledNo"
     if value is None or (type(value) is str and not value.strip()):
@@ -241,7 +294,7 @@ def _json_called_no(
         )
         return None
     if type(value) is str:
-        return _called_no(value.strip(), column, row, errors)
+        return _called_no(value.strip(), column, row, errors, plus)
     if type(value) is int:
         return _called_no(str(value), column, row, errors)
     if type(value) is _JsonFloat:
@@ -262,9 +315,14 @@ def _json_called_no(
     return None
 
 
-def _called_no(text: str, column: str, row: int, errors: list[RowError]) -> str | None:
-    """Check a calledNo: at most 24 characters, only digits, * and #. Reports both problems."""
+def _called_no(
+    text: str, column: str, row: int, errors: list[RowError], plus: bool = False
+) -> str | None:
+    """Check a calledNo: at most 24 characters, only digits, * and # (and a leading + when
+    ``plus``). Reports both problems."""
     if len(text) <= CALLED_NO_MAX and _CALLED_NO.fullmatch(text):
+        return text
+    if plus and text[:1] == "+" and len(text) <= CALLED_NO_MAX and _CALLED_NO.fullmatch(text[1:]):
         return text
     if LOST_DIGITS_TEXT.fullmatch(text):
         errors.append(lost_digits(row, column, text))

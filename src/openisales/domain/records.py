@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from openisales.domain.cells import Cell, cell_text
+from openisales.domain.phone_numbers import PhoneInfo
 from openisales.domain.text import describe, visible
 from openisales.errors import ResultCode
 
@@ -45,16 +46,28 @@ _MAX_INTEGER_CHARS = 100
 
 @dataclass(frozen=True, slots=True, init=False)
 class CalledNumber:
-    """One element of ``called``: the number, the delay before dialling it, its type."""
+    """One element of ``called``: the number, the delay before dialling it, its type.
+
+    ``phone`` is what libphonenumber read in the number when the tenant has a default region
+    (``domain.phone_numbers``); None without one. ``called_no`` stays as the customer wrote it.
+    """
 
     called_no: str
     delay_time: int = 0
     type: str | None = None
+    phone: PhoneInfo | None = field(default=None, repr=False)
 
-    def __init__(self, called_no: str, delay_time: int = 0, type: str | None = None) -> None:
+    def __init__(
+        self,
+        called_no: str,
+        delay_time: int = 0,
+        type: str | None = None,
+        phone: PhoneInfo | None = None,
+    ) -> None:
         _set_called_no(self, called_no)
         _set_delay_time(self, delay_time)
         _set_type(self, type)
+        _set_phone(self, phone)
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -95,6 +108,7 @@ def _slot_setter(cls: type, name: str) -> Any:
 _set_called_no = _slot_setter(CalledNumber, "called_no")
 _set_delay_time = _slot_setter(CalledNumber, "delay_time")
 _set_type = _slot_setter(CalledNumber, "type")
+_set_phone = _slot_setter(CalledNumber, "phone")
 _set_session_id = _slot_setter(CallRecord, "session_id")
 _set_called = _slot_setter(CallRecord, "called")
 _set_caller = _slot_setter(CallRecord, "caller")

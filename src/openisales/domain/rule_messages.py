@@ -53,6 +53,7 @@ RULES_ZH: dict[str, str] = {
     "called.calledNo.type": "{column}不是数字或数字文本",
     "called.calledNo.chars": "{column}包含非法字符；只允许数字0-9、*和#",
     "called.calledNo.length": f"{{column}}的长度超过上限{CALLED_NO_MAX}个字符",
+    "called.calledNo.invalid": "{column}不是可能存在的电话号码（按租户的默认地区解析）",
     "called.delayTime.type": "{column}不是以秒为单位的整数",
     "called.delayTime.range": f"{{column}}超出取值范围，必须为0到{DELAY_TIME_MAX}秒",
     "called.type.type": "{column}不是文本或数字",

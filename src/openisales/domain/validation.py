@@ -86,11 +86,17 @@ def validate_row(
     row: int,
     *,
     call_data_must_be_json: bool,
+    default_region: str | None = None,
 ) -> CallRecord | list[RowError]:
-    """Validate one data row; ``row`` is the sheet row number used in the errors."""
+    """Validate one data row; ``row`` is the sheet row number used in the errors.
+
+    ``default_region``: the tenant's, when it has one: the numbers are read with libphonenumber.
+    """
     errors: list[RowError] = []
     n = len(cells)
-    called = parse_called(cells[columns.called] if columns.called < n else None, row, errors)
+    called = parse_called(
+        cells[columns.called] if columns.called < n else None, row, errors, default_region
+    )
     # Indexes are read inline rather than through a helper call: this runs for every row.
     i = columns.session_id
     session_id = (

@@ -2,8 +2,8 @@
 
 One line per record the import stored, in the file's row order: the sheet row, the ``dataId``
 given to it, its ``sessionId``, its called numbers as written (``;`` between several), the
-same numbers in E.164 (``calledNoE164``: empty until numbers are parsed with a default region;
-the column is there so that files keep one shape), and whether it was stored to be dialled
+same numbers in E.164 (``calledNoE164``: empty unless the numbers were read in the tenant's
+default region; the column is there so that files keep one shape), and whether it was stored to be dialled
 (``pending``) or as blocklisted (``blocked``). A CRM joins its own ids to ours by row number or
 sessionId without one query per record.
 

@@ -53,6 +53,7 @@ def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Pa
         call_data_must_be_json=context.device_type == INTELLIGENT_IVR,
         blocked=frozenset(blocked),
         max_unpacked_bytes=rt.settings.max_unpacked_bytes,
+        default_region=context.default_region,
     )
     messages = stream(path, spec, memory_limit=rt.settings.reader_memory_limit_bytes)
     try:

@@ -79,6 +79,7 @@ class TaskContext:
     done_marker: bool = False  # the file server asks for "<file>.done" before a fetch
     move_after_import: bool = False  # move the file into done/ or failed/ after the run
     file_sha256: str = ""
+    default_region: str | None = None  # the tenant's: numbers are read with libphonenumber
     # Seconds per stage, filled in as the run goes; stored on the task when it completes.
     timings: dict[str, float] = field(default_factory=dict)
     # The counts written by ``complete``, for the metrics once the write has committed.
@@ -149,6 +150,7 @@ def _load_context(
             raise TaskFailed(f"unknown import kind {task.kind!r}")
         tenant = tenant_rows.get(session, task.vdn_id)
         time_zone = tenant.time_zone if tenant else "UTC"
+        default_region = tenant.default_region if tenant else None
         file_name = _name_to_fetch(task, time_zone)
         if not task_rows.update_owned(session, task.task_id, owner, fetched_name=file_name):
             raise LeaseLost
@@ -177,6 +179,7 @@ def _load_context(
             validate_only=task.validate_only,
             done_marker=server.require_done_marker,
             move_after_import=task.move_after_import and not task.validate_only,
+            default_region=default_region,
         )
 
 

@@ -44,12 +44,15 @@ def build(session: Session, task: ImportTask, fmt: ReportFormat, spool_dir: Path
 
 def _lines(records: Iterator[TaskRecord]) -> Iterator[MappingLine]:
     for record in records:
-        numbers = [str(number["calledNo"]) for number in json.loads(record.called)]
+        called = json.loads(record.called)
+        numbers = [str(number["calledNo"]) for number in called]
+        # E.164 only for numbers read in the tenant's default region (empty otherwise).
+        e164 = [str(number.get("e164", "")) for number in called]
         yield (
             record.row_number,
             record.data_id,
             record.session_id,
             NUMBER_SEPARATOR.join(numbers),
-            "",  # E.164: filled once numbers are parsed with the tenant's default region
+            NUMBER_SEPARATOR.join(e164) if any(e164) else "",
             RecordStatus(record.status).name.lower(),
         )
