@@ -64,15 +64,16 @@ class FileRejected(Exception):
     """The whole file cannot be imported (unreadable, no called column, too many rows...)."""
 
 
-def called_key(record: CallRecord) -> str:
-    """The record's identity with its sessionId: its distinct numbers, sorted.
+def number_identity(number: CalledNumber) -> str:
+    """Who the number reaches: its E.164 form when it was read in a default region, so
+    ``013800001234`` and ``+8613800001234`` are one customer; else the number as written."""
+    return number.called_no if number.phone is None else number.phone.e164
 
-    A number read in the tenant's default region counts by its E.164 form, so ``013800001234``
-    and ``+8613800001234`` are one customer.
-    """
-    return ",".join(
-        sorted({n.called_no if n.phone is None else n.phone.e164 for n in record.called})
-    )
+
+def called_key(record: CallRecord) -> str:
+    """The record's identity with its sessionId: its distinct numbers (``number_identity``),
+    sorted."""
+    return ",".join(sorted({number_identity(n) for n in record.called}))
 
 
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -148,10 +149,7 @@ def produce(path: Path, spec: RowSpec) -> Messages:
 def _row(spec: RowSpec, row_number: int, record: CallRecord) -> RecordRow:
     # Positional, in RECORD_SCHEMA order (a tuple is the cheapest row to build): checked by
     # tests/unit/test_record_row.py against the schema, by name.
-    blocked = bool(spec.blocked) and any(
-        n.called_no in spec.blocked or (n.phone is not None and n.phone.e164 in spec.blocked)
-        for n in record.called
-    )
+    blocked = bool(spec.blocked) and any(n.called_no in spec.blocked for n in record.called)
     return (
         spec.campaign_pk,
         record.session_id,

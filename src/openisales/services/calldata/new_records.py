@@ -29,10 +29,11 @@ from openisales.errors import (
 )
 from openisales.i18n import Both
 from openisales.services import campaigns
-from openisales.services.calldata_rows import called_json, called_key
+from openisales.services.calldata_rows import called_json, called_key, number_identity
 from openisales.services.campaigns import INTELLIGENT_IVR, CampaignStatus
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
+from openisales.storage import tenants as tenant_rows
 from openisales.storage.models import Campaign
 
 MAX_RECORDS_PER_ADD = 20
@@ -73,9 +74,18 @@ def add(
     *,
     unique_per_session: bool,
 ) -> Added:
-    """Add every record or none. V1 numbers are unique in the request, V2 per sessionId."""
+    """Add every record or none. V1 numbers are unique in the request, V2 per sessionId.
+
+    With the tenant's default region the numbers are read as in a file import (their E.164
+    form decides what is unique and what is held already).
+    """
     campaign = _open_campaign(session, vdn_id, campaign_id, now)
-    records = _validate(items, call_data_must_be_json=campaign.device_type == INTELLIGENT_IVR)
+    tenant = tenant_rows.get(session, vdn_id)
+    records = _validate(
+        items,
+        call_data_must_be_json=campaign.device_type == INTELLIGENT_IVR,
+        default_region=tenant.default_region if tenant else None,
+    )
     _check_unique_numbers(records, per_session=unique_per_session)
     # Serialises writers of the campaign: the checks below hold until the commit.
     campaign_rows.lock(session, campaign.pk)
@@ -105,13 +115,19 @@ def _open_campaign(session: Session, vdn_id: int, campaign_id: int, now: datetim
     return campaign
 
 
-def _validate(items: Sequence[NewRecord], *, call_data_must_be_json: bool) -> list[CallRecord]:
+def _validate(
+    items: Sequence[NewRecord], *, call_data_must_be_json: bool, default_region: str | None
+) -> list[CallRecord]:
     """Each item through the file import's row rules; every problem is named, none written."""
     records: list[CallRecord] = []
     errors: list[tuple[int, RowError]] = []
     for index, item in enumerate(items):
         result = validate_row(
-            _cells(item), COLUMNS, index, call_data_must_be_json=call_data_must_be_json
+            _cells(item),
+            COLUMNS,
+            index,
+            call_data_must_be_json=call_data_must_be_json,
+            default_region=default_region,
         )
         if isinstance(result, list):
             errors.extend((index, error) for error in result)
@@ -161,7 +177,7 @@ def _check_unique_numbers(records: Sequence[CallRecord], *, per_session: bool) -
     for index, record in enumerate(records):
         scope = record.session_id if per_session else ""
         for number in record.called:
-            where[(scope, number.called_no)].append(index)
+            where[(scope, number_identity(number))].append(index)
     repeated = [(key, indexes) for key, indexes in where.items() if len(indexes) > 1]
     if not repeated:
         return
