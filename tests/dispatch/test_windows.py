@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from openisales.services import tenants
+from openisales.services.dispatch import WINDOW_RECHECK
+from openisales.storage.models import DialEntry
 from tests.dispatch.conftest import Dial, numbers_json
 
 OFFICE = {"workdayBeginTime1": "09:00", "workdayEndTime1": "18:00"}
@@ -55,3 +60,62 @@ def test_a_calling_period_across_midnight(dial: Dial) -> None:
     # Saturday: the holiday window only.
     assert leases_at(dial, campaign, datetime(2099, 1, 3, 0, 30, tzinfo=UTC)) == []
     assert leases_at(dial, campaign, datetime(2099, 1, 3, 10, 30, tzinfo=UTC)) == every
+
+
+def _with_region_numbers(dial: Dial, **fields: Any) -> int:
+    """A campaign (OFFICE hours) of numbers read in CN: Shanghai, London, and US toll free."""
+    dial.clock.now = datetime(2099, 1, 1, 0, 0, tzinfo=UTC)
+    campaign = dial.campaign(scheduleParam=OFFICE, **fields)
+    added = dial.isales.call(
+        "POST",
+        f"/calldata/{campaign}",
+        json={
+            "callDataList": [
+                {"sessionId": "cn", "called": "013800001234"},
+                {"sessionId": "gb", "called": "+442079460000"},
+                {"sessionId": "us", "called": "+18005550100"},  # no zone of its own
+            ]
+        },
+    )
+    assert added["resultCode"] == "0200000", added
+    return campaign
+
+
+def test_windows_on_each_numbers_own_clock_when_the_campaign_asks(dial: Dial) -> None:
+    with dial.api.rt.db.transaction() as session:
+        tenants.set_default_region(session, dial.isales.vdn_id, "CN")
+    per_number = _with_region_numbers(dial, windowTimeZone="number")
+    on_tenant_clock = _with_region_numbers(dial, name="tenant clock")
+    # Friday 01:30 UTC: 09:30 in Shanghai, 01:30 in London and on the tenant's (UTC) clock.
+    morning = datetime(2099, 1, 2, 1, 30, tzinfo=UTC)
+    assert leases_at(dial, per_number, morning) == ["013800001234"]
+    assert leases_at(dial, on_tenant_clock, morning) == []
+    # 10:30 UTC: 18:30 in Shanghai; office hours in London and on the tenant's clock.
+    evening = datetime(2099, 1, 2, 10, 30, tzinfo=UTC)
+    assert leases_at(dial, per_number, evening) == ["+442079460000", "+18005550100"]
+    assert leases_at(dial, on_tenant_clock, evening) == [
+        "013800001234",
+        "+442079460000",
+        "+18005550100",
+    ]
+    # A number outside its window waits WINDOW_RECHECK from the lease that passed it over.
+    with dial.api.rt.db.read() as session:
+        entry = session.scalars(
+            select(DialEntry).where(
+                DialEntry.campaign_pk == dial.campaign_pk(per_number),
+                DialEntry.called_no == "013800001234",
+            )
+        ).one()
+        assert entry.due_at - entry.updated_at == WINDOW_RECHECK
+
+
+def test_window_time_zone_takes_tenant_or_number_only(dial: Dial) -> None:
+    answer = dial.isales.create_campaign(
+        name="bad zone",
+        deviceType=2,
+        strBeginTime="2099-01-01 00:00:00",
+        strEndTime="2099-12-31 23:59:59",
+        windowTimeZone="Asia/Shanghai",
+    )
+    assert answer["resultCode"] == "0200001", answer
+    assert "windowTimeZone" in answer["resultDesc"]

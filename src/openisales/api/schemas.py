@@ -6,7 +6,7 @@ import logging
 import re
 from collections.abc import Iterable
 from functools import cache
-from typing import Annotated, Any, ClassVar, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -237,6 +237,10 @@ class CampaignFields(Open):
     schedule_param: dict[str, Any] | None = Field(default=None, alias="scheduleParam")
     ivr_param: dict[str, Any] | None = Field(default=None, alias="ivrParam")
     init_status: InitStatus = Field(default=None, alias="initStatus")
+    # Extension: the calling windows on the tenant's clock (default) or on each number's own.
+    window_time_zone: Literal["tenant", "number"] | None = Field(
+        default=None, alias="windowTimeZone"
+    )
 
 
 class CreateCampaignRequest(CampaignFields):

@@ -5,15 +5,22 @@ begin/end time; now is inside a ``scheduleParam`` window on the tenant's clock; 
 become callable again; then the queue's due rows, highest priority first and oldest first, minus
 the records of paused batches (kept waiting), the recycled records (finished) and the blocklisted
 numbers (deferred); the rest are leased.
+
+A campaign with ``windowTimeZone: "number"`` (extension) checks the windows on each number's own
+clock instead: the ``timeZone`` libphonenumber gave it when it was read in the tenant's default
+region, the tenant's clock for a number without one. A number outside its window waits
+``WINDOW_RECHECK`` and is looked at again.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +37,8 @@ from openisales.storage.models import BlocklistEntry, Campaign
 MAX_LEASE = 500
 BLOCKED_RECHECK = timedelta(minutes=5)  # a removed blocklist entry stops blocking this soon
 HOURLY = "0"
+WINDOW_RECHECK = timedelta(minutes=5)  # a number outside its own window is looked at again
+NUMBER_ZONE = "number"
 
 
 @dataclass(frozen=True)
@@ -41,12 +50,22 @@ class LeaseRequest:
     lease_seconds: int
 
 
+def _schedule(campaign: Campaign) -> dict[str, Any] | None:
+    schedule = campaign.params.get("scheduleParam")
+    return schedule if isinstance(schedule, dict) else None
+
+
+def windows_per_number(campaign: Campaign) -> bool:
+    """Whether the campaign checks its calling windows on each number's own clock."""
+    return campaign.params.get("windowTimeZone") == NUMBER_ZONE
+
+
 def dialable(campaign: Campaign, zone: tzinfo, now: datetime) -> bool:
-    """Started, inside its begin/end time, and inside a calling window on the tenant's clock."""
+    """Started, inside its begin/end time, and inside a calling window on the tenant's clock
+    (per number, for ``windowTimeZone: "number"``: then each row is checked when screened)."""
     if not campaigns.executing(campaign, now):
         return False
-    schedule = campaign.params.get("scheduleParam")
-    return may_call(schedule if isinstance(schedule, dict) else None, now.astimezone(zone))
+    return windows_per_number(campaign) or may_call(_schedule(campaign), now.astimezone(zone))
 
 
 def lease(
@@ -63,10 +82,14 @@ def lease(
     held = batch_rows.paused_ids(session, campaign.pk)
     until = now + timedelta(seconds=request.lease_seconds)
     given: list[dict[str, Any]] = []
+    per_number = windows_per_number(campaign)
     while len(given) < request.limit:
         wanted = request.limit - len(given)
-        batch = dial_rows.candidates(session, campaign.pk, now, wanted, held)
-        callable_now = _screen(session, vdn_id, batch, zone, now)
+        batch = dial_rows.candidates(
+            session, campaign.pk, now, wanted, held, with_called=per_number
+        )
+        in_window = _in_own_window(session, campaign, batch, zone, now) if per_number else batch
+        callable_now = _screen(session, vdn_id, in_window, zone, now)
         leases = [(row, new_object_id()) for row in callable_now]
         dial_rows.lease(
             session, [(r.data_id, lid) for r, lid in leases], request.dialer_id, now, until
@@ -75,6 +98,38 @@ def lease(
         if len(batch) < wanted:  # the queue has nothing more due now
             break
     return given
+
+
+def _in_own_window(
+    session: Session,
+    campaign: Campaign,
+    batch: Sequence[dial_rows.Candidate],
+    zone: tzinfo,
+    now: datetime,
+) -> list[dial_rows.Candidate]:
+    """The rows whose number is inside a window on its own clock; the others wait a while."""
+    schedule = _schedule(campaign)
+    inside: list[dial_rows.Candidate] = []
+    outside: list[int] = []
+    for row in batch:
+        local = now.astimezone(number_zone(row.called, row.position, zone))
+        if may_call(schedule, local):
+            inside.append(row)
+        else:
+            outside.append(row.data_id)
+    if outside:
+        due_at = now + WINDOW_RECHECK
+        dial_rows.move_waiting(session, outside, DialState.WAITING, now, due_at=due_at)
+    return inside
+
+
+def number_zone(called: str | None, position: int, tenant_zone: tzinfo) -> tzinfo:
+    """The time zone of number ``position`` of a stored ``called``; the tenant's without one."""
+    try:
+        name = json.loads(called or "[]")[position].get("timeZone")
+        return ZoneInfo(name) if isinstance(name, str) else tenant_zone
+    except (ValueError, IndexError, AttributeError, ZoneInfoNotFoundError):
+        return tenant_zone
 
 
 def _answer(row: dial_rows.Candidate, lease_id: str, campaign: Campaign) -> dict[str, Any]:

@@ -146,6 +146,7 @@ class Candidate:
     call_data: str | None
     custom_field: str | None
     priority: int | None
+    called: str | None = None  # the record's called JSON, only when asked for (with_called)
 
 
 def candidates(
@@ -154,25 +155,31 @@ def candidates(
     now: datetime,
     limit: int,
     held_batches: Sequence[str] = (),
+    *,
+    with_called: bool = False,
 ) -> list[Candidate]:
     """The first ``limit`` rows due now: highest priority first, then the oldest record.
 
     Records of the ``held_batches`` (paused batches) are passed over. PostgreSQL locks the rows
-    (SKIP LOCKED: rows another dialer is taking are passed over).
+    (SKIP LOCKED: rows another dialer is taking are passed over). ``with_called``: each row
+    carries its record's ``called`` JSON too (its numbers' time zones).
     """
+    columns: list[Any] = [
+        DialEntry.data_id,
+        DialEntry.called_no,
+        DialEntry.position,
+        DialEntry.failures,
+        CallData.recycle_time,
+        CallData.session_id,
+        CallData.caller,
+        CallData.call_data,
+        CallData.custom_field,
+        CallData.priority,
+    ]
+    if with_called:
+        columns.append(CallData.called)
     query = (
-        select(
-            DialEntry.data_id,
-            DialEntry.called_no,
-            DialEntry.position,
-            DialEntry.failures,
-            CallData.recycle_time,
-            CallData.session_id,
-            CallData.caller,
-            CallData.call_data,
-            CallData.custom_field,
-            CallData.priority,
-        )
+        select(*columns)
         .join(CallData, CallData.data_id == DialEntry.data_id)
         .where(
             DialEntry.campaign_pk == campaign_pk,
