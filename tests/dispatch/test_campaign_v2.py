@@ -154,3 +154,13 @@ def test_v1_modify_of_a_v2_campaign_replaces_the_caller_list(isales: ISalesClien
     answer = isales.modify_campaign(campaign_id, callerNo="10086")
     assert code(answer) == SUCCESS, answer
     assert isales.get_campaign(campaign_id)["returnObject"]["callerNo"] == "10086"
+
+
+def test_v2_takes_the_window_time_zone_extension(isales: ISalesClient) -> None:
+    answer = create_v2(isales, windowTimeZone="number")
+    assert code(answer) == SUCCESS, answer
+    details = isales.get_campaign(answer["returnObject"]["id"])["returnObject"]
+    assert details["windowTimeZone"] == "number"
+    refused = create_v2(isales, name="bad zone", windowTimeZone="Asia/Shanghai")
+    assert code(refused) == "0200001", refused
+    assert "windowTimeZone" in refused["resultDesc"]
