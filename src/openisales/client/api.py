@@ -42,6 +42,13 @@ def _file_import(
     return drop_none(fields)
 
 
+def _file_content(response: httpx.Response) -> bytes:
+    """A downloaded file's bytes; ISalesHTTPError when the answer is a refusal (non-2xx)."""
+    if not response.is_success:
+        raise ISalesHTTPError(response.status_code, json_object(response), response.content)
+    return response.content
+
+
 def _task_page(offset: int, limit: int, import_task_ids: list[str] | None) -> dict[str, Any]:
     """The body of an import task query, optionally only the given task ids."""
     body: dict[str, Any] = {"offset": offset, "limit": limit}
@@ -198,18 +205,11 @@ class ISalesClient(SignedSession):
 
     def download_failures(self, import_task_id: str, fmt: str = "xlsx") -> bytes:
         """Download an import task's failed rows. Raises :class:`ISalesHTTPError` on non-2xx."""
-        response = self.failures_response(import_task_id, fmt)
-        if not response.is_success:
-            raise ISalesHTTPError(response.status_code, json_object(response), response.content)
-        return response.content
+        return _file_content(self.failures_response(import_task_id, fmt))
 
     def failures_response(self, import_task_id: str, fmt: str = "xlsx") -> httpx.Response:
         """The raw response to a failure report download: the file, or a refusal envelope."""
-        return self.request(
-            "GET",
-            f"/calldatafile/importTasks/{segment(import_task_id)}/failures",
-            params={"format": fmt},
-        )
+        return self._task_file(import_task_id, "failures", fmt)
 
     def download_mapping(self, import_task_id: str, fmt: str = "csv") -> bytes:
         """Download a finished import's record mapping (row number -> dataId, sessionId, calledNo).
@@ -217,18 +217,15 @@ class ISalesClient(SignedSession):
         Raises :class:`ISalesHTTPError` on non-2xx; a refusal (unknown or unfinished task)
         comes back as a JSON envelope instead of the file: see ``mapping_response``.
         """
-        response = self.mapping_response(import_task_id, fmt)
-        if not response.is_success:
-            raise ISalesHTTPError(response.status_code, json_object(response), response.content)
-        return response.content
+        return _file_content(self.mapping_response(import_task_id, fmt))
 
     def mapping_response(self, import_task_id: str, fmt: str = "csv") -> httpx.Response:
         """The raw response to a mapping download: the file, or a refusal envelope."""
-        return self.request(
-            "GET",
-            f"/calldatafile/importTasks/{segment(import_task_id)}/mapping",
-            params={"format": fmt},
-        )
+        return self._task_file(import_task_id, "mapping", fmt)
+
+    def _task_file(self, import_task_id: str, kind: str, fmt: str) -> httpx.Response:
+        path = f"/calldatafile/importTasks/{segment(import_task_id)}/{kind}"
+        return self.request("GET", path, params={"format": fmt})
 
     # -- import schedules (extension) ---------------------------------------------------------
 

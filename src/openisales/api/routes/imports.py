@@ -13,6 +13,7 @@ from openisales.api.params import CampaignIdText, ObjectId, VdnId
 from openisales.api.routes import V1
 from openisales.api.schemas import QueryImportTasksRequest, UploadFileServerRequest
 from openisales.services import failure_reports, imports, record_mappings
+from openisales.services.failure_reports import FileDownload
 from openisales.services.runtime import Runtime
 
 router = APIRouter(prefix=V1 + "/calldatafile", tags=["call data import"])
@@ -66,11 +67,7 @@ def download_failures(
     with rt.db.read() as session:
         task = imports.get_task(session, vdn, importTaskId)
         report = failure_reports.build(session, task, format, rt.settings.data_dir)
-    return StreamingResponse(
-        report.chunks,
-        media_type=report.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
-    )
+    return _attachment(report)
 
 
 @router.get("/importTasks/{importTaskId}/mapping", response_class=StreamingResponse)
@@ -85,8 +82,13 @@ def download_mapping(
     with rt.db.read() as session:
         task = imports.get_task(session, vdn, importTaskId)
         mapping = record_mappings.build(session, task, format, rt.settings.data_dir)
+    return _attachment(mapping)
+
+
+def _attachment(download: FileDownload) -> StreamingResponse:
+    """A made file streamed as a download under its own name."""
     return StreamingResponse(
-        mapping.chunks,
-        media_type=mapping.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{mapping.filename}"'},
+        download.chunks,
+        media_type=download.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
     )
