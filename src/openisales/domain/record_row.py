@@ -8,6 +8,9 @@ column list and the status values all come from ``RECORD_SCHEMA``, and a test ch
 the ORM model (``storage.models.CallData``). A new template column is one ``Column`` here, the
 value in ``services.calldata_rows``, and a migration.
 
+The columnar import carries records as polars frames of the same columns: ``frame_schema``
+gives their types, derived from the same declaration.
+
 Import-free of storage and SQLAlchemy: the validating child process imports it.
 """
 
@@ -17,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 from typing import Any
+
+import polars as pl
 
 RecordRow = tuple[Any, ...]
 
@@ -53,6 +58,23 @@ RECORD_SCHEMA: tuple[Column, ...] = (
 )
 RECORD_COLUMNS: tuple[str, ...] = tuple(column.name for column in RECORD_SCHEMA)
 _POSITIONS = {name: index for index, name in enumerate(RECORD_COLUMNS)}
+
+
+_FRAME_TYPES: dict[type, pl.DataType] = {
+    int: pl.Int64(),
+    str: pl.Utf8(),
+    datetime: pl.Datetime("us"),
+}
+
+
+def frame_schema() -> dict[str, pl.DataType]:
+    """The polars type of each column of a frame of record rows, in ``RECORD_SCHEMA`` order."""
+    return {column.name: _FRAME_TYPES[column.kind] for column in RECORD_SCHEMA}
+
+
+def rows_frame(rows: list[RecordRow]) -> pl.DataFrame:
+    """A frame of record rows (``RECORD_SCHEMA`` order), typed by ``frame_schema``."""
+    return pl.DataFrame(rows, schema=frame_schema(), orient="row")
 
 
 def position(name: str) -> int:
