@@ -1,5 +1,6 @@
 """``storage.bulk.load_records`` writes each value of a record row to the column the schema
-names, on SQLite (executemany) and PostgreSQL (COPY) alike."""
+names, on SQLite (executemany) and PostgreSQL (COPY) alike: COPY's escapes included (a tab, a
+line break, a backslash and the text ``\\N`` in a value), an empty sessionId is not NULL."""
 
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ def test_every_value_lands_in_its_named_column(api: Api, rt: Runtime) -> None:
         pk = campaign.pk
     values = [
         {
-            "campaign_pk": pk, "session_id": f"s{i}", "called_key": f"1380000000{i}",
+            "campaign_pk": pk, "session_id": f"s{i}" if i < 2 else "", "called_key": f"1380000000{i}",
             "called": f'[{{"calledNo":"1380000000{i}","delayTime":0}}]', "caller": "10086",
-            "custom_field": f"cf{i}", "recycle_time": datetime(2099, 3, 4, 5, 6, 7) if i else None,
-            "call_data": "é 数据", "priority": i or None, "status": RecordStatus(i % 2),
+            "custom_field": f"cf{i}", "recycle_time": datetime(2099, 3, 4, 5, 6, 7, 1234 * i) if i else None,
+            "call_data": "é 数据" if i != 1 else 'tab\there \\N back\\slash\nline\rret "q"',
+            "priority": i or None, "status": RecordStatus(i % 2),
             "import_task_id": "task-1", "row_number": i + 2,
         }
         for i in range(3)
@@ -39,6 +41,6 @@ def test_every_value_lands_in_its_named_column(api: Api, rt: Runtime) -> None:
     with rt.db.transaction() as session:
         load_records(session, [record_row(**v) for v in values], datetime(2099, 1, 1, tzinfo=UTC))
     with rt.db.read() as session:
-        stored = session.scalars(select(CallData).order_by(CallData.session_id)).all()
+        stored = session.scalars(select(CallData).order_by(CallData.row_number)).all()
         read = [{name: getattr(row, name) for name in RECORD_COLUMNS} for row in stored]
     assert read == values

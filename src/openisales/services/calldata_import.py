@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from sqlalchemy.orm import Session
 
-from openisales.domain.record_row import CALLED_KEY, SESSION_ID, STATUS, RecordRow, RecordStatus
+from openisales.domain.record_row import RecordStatus
 from openisales.services.calldata_rows import (
     Chunk,
     FileRejected,
@@ -37,7 +38,7 @@ from openisales.services.runtime import Runtime
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage import import_tasks as task_rows
-from openisales.storage.bulk import load_records
+from openisales.storage.bulk import load_frame
 
 
 def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
@@ -79,15 +80,28 @@ class _Tally:
     black: int = 0
     total: int = 0
     failed_rows: int = 0
+    width: int = 0
     failures: list[tuple[int, str, str, str, str, list[str]]] = field(default_factory=list)
 
-    def add(self, chunk: Chunk, rows: list[RecordRow], duplicates: int) -> None:
+    def add(self, chunk: Chunk, rows: pl.DataFrame, duplicates: int) -> None:
         """Count one written chunk: its kept rows, dropped duplicates and failures."""
-        self.stored += len(rows)
+        self.stored += rows.height
         self.repeat += duplicates
-        self.black += sum(1 for row in rows if row[STATUS] == RecordStatus.BLOCKED)
+        self.black += rows.filter(pl.col("status") == int(RecordStatus.BLOCKED)).height
         self.failures.extend(chunk.failures)
         self.total, self.failed_rows = chunk.total, chunk.failed_rows
+        self.width = max(self.width, chunk.width)
+
+    def padded_failures(self) -> list[tuple[int, str, str, str, str, list[str]]]:
+        """The failure rows with each row's cells as wide as the sheet's used range.
+
+        The columnar reader learns the range's last column only at the end of the sheet; the
+        per-row reader gives every row that width, and so does the report.
+        """
+        return [
+            (*failure[:5], failure[5] + [""] * (self.width - len(failure[5])))
+            for failure in self.failures
+        ]
 
 
 def _write(
@@ -104,16 +118,16 @@ def _write(
     with rt.db.transaction() as session:
         # Serialises writers of one campaign, so the duplicate check stays true at commit.
         campaign_rows.lock(session, context.campaign_pk)
-        seen = record_rows.identity_keys(session, context.campaign_pk)
+        seen = _identities(record_rows.identity_keys(session, context.campaign_pk))
         created_at = rt.clock()
         for chunk in chunks:
             assert isinstance(chunk, Chunk)
             with stage(context, "classify"):
-                rows, duplicates = _drop_duplicates(chunk.rows, seen)
+                rows, seen = _drop_duplicates(chunk.rows, seen)
             if not context.validate_only:  # a dry run counts what it would write
                 with stage(context, "write"):
-                    load_records(session, rows, created_at)
-            tally.add(chunk, rows, duplicates)
+                    load_frame(session, rows, created_at)
+            tally.add(chunk, rows, chunk.rows.height - rows.height)
             context.timings["validate"] = round(chunk.validate_seconds, 3)
             report(tally.total)
         _finish(session, rt, context, owner, header, tally)
@@ -124,7 +138,7 @@ def _finish(
 ) -> None:
     """Store the failure rows and complete the task with the tallied counts."""
     with stage(context, "write"):
-        task_rows.add_failures(session, context.task_id, _numbered(tally.failures))
+        task_rows.add_failures(session, context.task_id, _numbered(tally.padded_failures()))
     complete(
         session,
         rt,
@@ -137,21 +151,24 @@ def _finish(
         fail_num=tally.failed_rows,
         black_num=tally.black,
         err_msg=summary(context, tally.failed_rows),
-        source_header=header.columns,
+        source_header=header.columns + [""] * (tally.width - len(header.columns)),
     )
 
 
-def _drop_duplicates(
-    rows: list[RecordRow], seen: set[tuple[str, str]]
-) -> tuple[list[RecordRow], int]:
-    """Rows whose (sessionId, numbers) the campaign or an earlier row of the file does not hold."""
-    kept: list[RecordRow] = []
-    for row in rows:
-        identity = (row[SESSION_ID], row[CALLED_KEY])
-        if identity not in seen:
-            seen.add(identity)
-            kept.append(row)
-    return kept, len(rows) - len(kept)
+_IDENTITY = ["session_id", "called_key"]
+
+
+def _identities(keys: set[tuple[str, str]]) -> pl.DataFrame:
+    """The campaign's (sessionId, numbers) identities as a frame, for the set-wise check."""
+    return pl.DataFrame(list(keys), schema={name: pl.Utf8 for name in _IDENTITY}, orient="row")
+
+
+def _drop_duplicates(rows: pl.DataFrame, seen: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows whose identity neither the campaign nor an earlier row of the file holds, and the
+    identities seen with theirs added; the first of equal rows is kept, in row order."""
+    first = rows.filter(pl.struct(_IDENTITY).is_first_distinct())
+    kept = first.join(seen, on=_IDENTITY, how="anti", maintain_order="left")
+    return kept, pl.concat([seen, kept.select(_IDENTITY)], rechunk=False)
 
 
 def _numbered(failures: list[tuple[int, str, str, str, str, list[str]]]) -> list[dict[str, Any]]:

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from openisales.domain.record_row import RecordRow, RecordStatus
-from openisales.domain.template import TemplateError, map_header
+import polars as pl
+
+from openisales.domain.cells import Cell
+from openisales.domain.record_row import (
+    RecordRow,
+    RecordStatus,
+    rows_frame,
+)
+from openisales.domain.template import ColumnMap, TemplateError, map_header
 from openisales.domain.validation import (
     CalledNumber,
     CallRecord,
@@ -25,9 +33,10 @@ from openisales.domain.validation import (
     validate_row,
 )
 from openisales.readers import MAX_UNPACKED_BYTES, ReadError, open_sheet
+from openisales.readers.cell_batch import CellBatch, batch_from_rows
 from openisales.services.reader_process import ReaderCrashed, crash_message, run_in_child
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 20_000  # rows per chunk of the per-row reader (the sheet is in memory already)
 
 
 @dataclass(frozen=True)
@@ -45,13 +54,14 @@ class RowSpec:
 
 @dataclass
 class Chunk:
-    """Record rows (``domain.record_row`` layout), and failure rows for the report."""
+    """A frame of record rows (``domain.record_row`` layout), and failure rows for the report."""
 
-    rows: list[RecordRow]
+    rows: pl.DataFrame
     failures: list[tuple[int, str, str, str, str, list[str]]]
     total: int  # non-blank data rows seen so far
     failed_rows: int  # rows rejected so far
     validate_seconds: float = 0.0  # spent validating so far (not waiting for the reader)
+    width: int = 0  # sheet columns seen so far: failure rows and the header are padded to it
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,11 @@ def _with_phone(part: str, number: CalledNumber) -> str:
 
 
 def produce(path: Path, spec: RowSpec) -> Messages:
-    """The header, then chunks of rows until the file ends; FileRejected on failure."""
+    """The header, then a chunk of record rows per batch of sheet rows; FileRejected on failure.
+
+    Each batch is checked by the column rules (``domain.columnar_rules``) and only the rows they
+    cannot decide go through the per-row validator, the rules' oracle.
+    """
     try:
         began = time.perf_counter()
         sheet = open_sheet(
@@ -115,35 +129,79 @@ def produce(path: Path, spec: RowSpec) -> Messages:
         )
         columns = map_header(sheet.header)
         yield Header(list(columns.header), time.perf_counter() - began)
-        chunk = Chunk([], [], 0, 0)
-        resumed = time.perf_counter()
-        for row_number, cells in sheet.rows:
-            if is_blank(cells):
-                continue
-            chunk.total += 1
-            result = validate_row(
-                cells,
-                columns,
-                row_number,
-                call_data_must_be_json=spec.call_data_must_be_json,
-                default_region=spec.default_region,
-            )
-            if isinstance(result, list):
-                chunk.failed_rows += 1
-                chunk.failures.extend(_failure_rows(result, cells))
-            else:
-                chunk.rows.append(_row(spec, row_number, result))
-            if len(chunk.rows) + len(chunk.failures) >= CHUNK_ROWS:
-                chunk.validate_seconds += time.perf_counter() - resumed
-                yield chunk  # the time the consumer takes is not validation time
-                resumed = time.perf_counter()
-                chunk = Chunk([], [], chunk.total, chunk.failed_rows, chunk.validate_seconds)
-        chunk.validate_seconds += time.perf_counter() - resumed
-        yield chunk
+        width = len(sheet.header)
+        progress = Chunk(rows_frame([]), [], 0, 0, width=width)
+        for rows in row_batches(sheet.rows, width, CHUNK_ROWS):
+            resumed = time.perf_counter()
+            chunk = _checked(rows, columns, spec, progress)
+            chunk.validate_seconds += time.perf_counter() - resumed
+            progress = chunk
+            yield chunk  # the time the consumer takes is not validation time
     except ReadError as exc:  # open_sheet, and the rows themselves for an oversized cell
         raise FileRejected(exc.message) from exc
     except TemplateError as exc:
         raise FileRejected(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """Rows of a sheet in a batch the column rules read, and those a batch cannot hold."""
+
+    batch: CellBatch
+    cells: Callable[[int], Sequence[Cell]]  # the cells of the batch's i-th row, as read
+    others: list[tuple[int, list[Cell]]]  # rows with a date, boolean... cell: per-row only
+
+
+def row_batches(
+    rows: Iterator[tuple[int, list[Cell]]], width: int, size: int
+) -> Iterator[SheetRows]:
+    """The per-row reader's rows, ``size`` at a time, as batches of text and number cells."""
+    while True:
+        read = list(islice(rows, size))
+        if not read:
+            return
+        taken = [row for row in read if not is_blank(row[1])]
+        plain = [row for row in taken if _plain(row[1])]
+        others = [row for row in taken if not _plain(row[1])] if len(plain) < len(taken) else []
+        originals = [cells for _, cells in plain]
+        yield SheetRows(batch_from_rows(plain, width), originals.__getitem__, others)
+
+
+def _plain(cells: Sequence[Cell]) -> bool:
+    """True when a cell batch can hold every cell of the row (text, floats and empty cells)."""
+    return all(cell is None or type(cell) is str or type(cell) is float for cell in cells)
+
+
+def _checked(rows: SheetRows, columns: ColumnMap, spec: RowSpec, before: Chunk) -> Chunk:
+    """One chunk: the batch's rows decided by the column rules, the others validated per row."""
+    chunk = Chunk(
+        rows_frame([]),
+        [],
+        before.total + len(rows.batch) + len(rows.others),
+        before.failed_rows,
+        before.validate_seconds,
+        width=max(before.width, rows.batch.width),
+    )
+    slow = [(rows.batch.row_number(i), rows.cells(i)) for i in range(len(rows.batch))]
+    slow.extend(rows.others)
+    slow.sort(key=lambda row: row[0])
+    records: list[RecordRow] = []
+    for row_number, cells in slow:
+        result = validate_row(
+            cells,
+            columns,
+            row_number,
+            call_data_must_be_json=spec.call_data_must_be_json,
+            default_region=spec.default_region,
+        )
+        if isinstance(result, list):
+            chunk.failed_rows += 1
+            chunk.failures.extend(_failure_rows(result, cells))
+        else:
+            records.append(_row(spec, row_number, result))
+    if records:
+        chunk.rows = pl.concat([chunk.rows, rows_frame(records)]).sort("row_number")
+    return chunk
 
 
 def _row(spec: RowSpec, row_number: int, record: CallRecord) -> RecordRow:

@@ -191,10 +191,14 @@ def sheet_in_child(path: Path, *, memory_limit: int, **limits: int) -> Iterator[
 
 def _child_main(memory_limit: int) -> None:
     """Cap this process, read the job from stdin, write pickled messages to stdout."""
-    if memory_limit > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     gc.disable()  # millions of acyclic objects: see import_run.gc_paused
+    # The job names its function by reference: unpickling imports its module, and polars, whose
+    # library maps about 400 MB of address space it never touches. The cap bounds what reading
+    # the file adds, so it counts from the address space the loaded code already holds.
     function, args = pickle.load(sys.stdin.buffer)
+    if memory_limit > 0:
+        cap = _address_space_bytes() + memory_limit
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     out = sys.stdout.buffer
     try:
         for message in function(*args):
@@ -209,6 +213,15 @@ def _child_main(memory_limit: int) -> None:
         except Exception:  # an exception that does not pickle: say what it was
             pickle.dump(("raise", RuntimeError(repr(exc))), out)
     out.flush()
+
+
+def _address_space_bytes() -> int:
+    """This process's address space now (``VmSize``), in bytes."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 if __name__ == "__main__":
