@@ -11,12 +11,24 @@ One run:
    the per-stage timings the worker recorded, the service's peak RSS and the query latencies;
 5. times the naive baseline (``bench/naive_baseline.py``) on the same file and prints the ratio.
 
+Two other kinds of run:
+
+- ``--scaling [--sizes 10000,100000,500000]``: one such run for each size, each in a fresh sftp
+  server, database and service, then one table of every size;
+- ``--concurrent N [--workers W]``: N copies of the ``--rows`` file imported at once into N
+  campaigns of one tenant, by ``openisales serve --no-worker`` and W ``openisales worker``
+  processes on the same database; prints every task's time and counts, the wall time from the
+  first submit to the last task's end, the aggregate rows/s, every process's peak RSS and the
+  query latency across all polls (the record mapping is not downloaded, nor the baseline run).
+
 Run from the repository root, as root (the sftp server creates a system user and runs sshd):
 
     .venv/bin/python bench/import_bench.py [--rows N] [--db sqlite|postgres] [--no-baseline] [--keep]
+    .venv/bin/python bench/import_bench.py --scaling [--sizes N,N,...] [--db ...] [--no-baseline]
+    .venv/bin/python bench/import_bench.py --concurrent N [--workers W] [--rows N] [--db ...]
 
 Exit status: 0 when every count matches, 1 on a mismatch or a failed task, 2 when the set-up
-could not be done.
+could not be done (or the arguments are wrong), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -968,30 +980,26 @@ def report_scaling(steps: Sequence[ScalingStep], db: str) -> None:
         lines.append(line)
     print()
     print(f"== scaling ({db}) ==")
-    print_table(lines, right=[True, True, True, *([True] * len(names)), *([False] * 5)])
+    print_table(lines, right=[column != "checks" for column in header])
 
 
 def print_table(lines: Sequence[Sequence[str]], right: Sequence[bool]) -> None:
     """A Markdown table, its columns padded so that it reads in a terminal too."""
-    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
-    aligns = [i < len(right) and right[i] for i in range(len(widths))]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(right))]
 
     def cells(line: Sequence[str]) -> str:
         padded = (
             cell.rjust(width) if align else cell.ljust(width)
-            for cell, width, align in zip(line, widths, aligns, strict=True)
+            for cell, width, align in zip(line, widths, right, strict=True)
         )
         return "| " + " | ".join(padded) + " |"
 
-    print(cells(lines[0]))
-    print(
-        "|"
-        + "|".join(
-            ("-" * (w + 1) + ":") if a else ("-" * (w + 2))
-            for w, a in zip(widths, aligns, strict=True)
-        )
-        + "|"
+    rule = (
+        "-" * (width + 1) + ":" if align else "-" * (width + 2)
+        for width, align in zip(widths, right, strict=True)
     )
+    print(cells(lines[0]))
+    print("|" + "|".join(rule) + "|")
     for line in lines[1:]:
         print(cells(line))
 
@@ -1167,7 +1175,8 @@ def run_concurrent(
                 item.failure_rules = Counter(row["rule"] for row in reader)
 
     stop_daemons([service, *workers])
-    logs = {daemon.name: daemon.log_text() for daemon in (*workers, service)}
+    daemons: list[Daemon] = [*workers, service]
+    logs = {daemon.name: daemon.log_text() for daemon in daemons}
     for item in tasks:
         runs = f"running import task {item.task_id}"
         item.ran_in = ", ".join(name for name, text in logs.items() if runs in text) or "?"
@@ -1181,10 +1190,7 @@ def run_concurrent(
         child_peaks_kib=dict(sampler.child_peaks_kib),
         sampled_total_kib=sampler.sampled_total_kib,
         log_problems=[
-            f"{name}: {line}"
-            for name, text in logs.items()
-            for line in text.splitlines()
-            if _tells_of_error(line)
+            f"{daemon.name}: {line}" for daemon in daemons for line in daemon.log_problems()
         ],
     )
 
@@ -1384,8 +1390,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.rows = DEFAULT_ROWS if args.rows is None else args.rows
     args.sizes = list(DEFAULT_SIZES) if args.sizes is None else args.sizes
     args.workers = DEFAULT_WORKERS if args.workers is None else args.workers
-    if not all(1 <= rows <= 500_000 for rows in [args.rows, *args.sizes]):
+    if not 1 <= args.rows <= 500_000:
         parser.error("--rows must be 1 to 500000 (the import's limit)")
+    if not all(1 <= rows <= 500_000 for rows in args.sizes):
+        parser.error("--sizes must each be 1 to 500000 (the import's limit)")
     if args.concurrent is not None and not 1 <= args.concurrent <= MAX_CONCURRENT:
         parser.error(f"--concurrent must be 1 to {MAX_CONCURRENT} (campaigns of one tenant)")
     if not 1 <= args.workers <= 64:
