@@ -542,6 +542,20 @@ class Service(Daemon):
         self.sampled_total_kib = max(self.sampled_total_kib, total)
 
 
+# How long ago the file was written, as a CRM's export of the night before would be: past
+# ``sftp.stability.RECENT_SECONDS``, so the fetch does not wait ``fetch_stable_seconds`` to see
+# whether a file copied a moment ago is still growing (that wait is measured by the tests).
+FILE_AGE_SECONDS = 600
+
+
+def place_file(source: Path, target: Path, uid: int, gid: int) -> None:
+    """Copy the file onto the sftp server, owned by its user, written FILE_AGE_SECONDS ago."""
+    shutil.copyfile(source, target)
+    os.chown(target, uid, gid)
+    written = time.time() - FILE_AGE_SECONDS
+    os.utime(target, (written, written))
+
+
 def run_subprocess(command: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
     """Run a child in its own session (Ctrl-C reaches only us); kill it if we are interrupted."""
     process = subprocess.Popen(
@@ -667,8 +681,7 @@ def run_import(
     sftp.start()
     remote_name = file_path.name
     target = sftp.mkdir(UPLOAD_DIR) / remote_name
-    shutil.copyfile(file_path, target)
-    os.chown(target, sftp.uid, sftp.gid)
+    place_file(file_path, target, sftp.uid, sftp.gid)
 
     service = prepare_service(args, work, data_dir)
 
@@ -1119,8 +1132,7 @@ def run_concurrent(
     upload = sftp.mkdir(UPLOAD_DIR)
     names = [f"{file_path.stem}-c{n}{file_path.suffix}" for n in range(1, args.concurrent + 1)]
     for name in names:  # one campaign each, so copies of one file are no duplicates of another
-        shutil.copyfile(file_path, upload / name)
-        os.chown(upload / name, sftp.uid, sftp.gid)
+        place_file(file_path, upload / name, sftp.uid, sftp.gid)
 
     service = prepare_service(args, work, data_dir)
     without_worker, count, layout = worker_layout(service, args.workers)
