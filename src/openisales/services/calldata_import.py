@@ -8,12 +8,12 @@ campaign holds at commit, and the task imports all its accepted rows or none.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from sqlalchemy.orm import Session
 
 from openisales.domain.record_row import RecordStatus
@@ -38,7 +38,9 @@ from openisales.services.runtime import Runtime
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage import import_tasks as task_rows
-from openisales.storage.bulk import load_frame
+from openisales.storage.bulk import load_new_records
+
+log = logging.getLogger("openisales.import")
 
 
 def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
@@ -61,7 +63,6 @@ def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Pa
         with gc_paused():
             header = next(messages)  # the sheet is loaded and its header understood
             assert isinstance(header, Header)
-            context.timings["read"] = round(header.read_seconds, 3)
             with stage(context, "validate_and_write"):
                 _write(rt, context, owner, header, messages)
     except FileRejected as exc:
@@ -81,16 +82,17 @@ class _Tally:
     total: int = 0
     failed_rows: int = 0
     width: int = 0
+    reader: str = ""
     failures: list[tuple[int, str, str, str, str, list[str]]] = field(default_factory=list)
 
-    def add(self, chunk: Chunk, rows: pl.DataFrame, duplicates: int) -> None:
-        """Count one written chunk: its kept rows, dropped duplicates and failures."""
-        self.stored += rows.height
-        self.repeat += duplicates
-        self.black += rows.filter(pl.col("status") == int(RecordStatus.BLOCKED)).height
+    def add(self, chunk: Chunk, stored: int) -> None:
+        """Count one written chunk: the records stored (the others were duplicates), failures."""
+        self.stored += stored
+        self.repeat += chunk.rows.height - stored
         self.failures.extend(chunk.failures)
         self.total, self.failed_rows = chunk.total, chunk.failed_rows
         self.width = max(self.width, chunk.width)
+        self.reader = chunk.reader
 
     def padded_failures(self) -> list[tuple[int, str, str, str, str, list[str]]]:
         """The failure rows with each row's cells as wide as the sheet's used range.
@@ -109,8 +111,10 @@ def _write(
 ) -> None:
     """Write the chunks as they come, in one transaction under the campaign's lock.
 
-    Duplicates are dropped against the campaign inside the transaction, so the check still holds
-    at commit; a file rejected half-way (an oversized cell) rolls everything back.
+    Duplicates are left out by the database as the records are stored (``storage.bulk``), so
+    the check holds at commit; a file rejected half-way (an oversized cell) rolls everything
+    back. A dry run stores them the same way inside a savepoint it rolls back: it counts what
+    the import would store, by the same rule.
     """
     assert context.campaign_pk is not None
     report = live_progress_reporter(rt, context.task_id, owner)
@@ -118,18 +122,23 @@ def _write(
     with rt.db.transaction() as session:
         # Serialises writers of one campaign, so the duplicate check stays true at commit.
         campaign_rows.lock(session, context.campaign_pk)
-        seen = _identities(record_rows.identity_keys(session, context.campaign_pk))
         created_at = rt.clock()
+        records = session.begin_nested()
         for chunk in chunks:
             assert isinstance(chunk, Chunk)
-            with stage(context, "classify"):
-                rows, seen = _drop_duplicates(chunk.rows, seen)
-            if not context.validate_only:  # a dry run counts what it would write
-                with stage(context, "write"):
-                    load_frame(session, rows, created_at)
-            tally.add(chunk, rows, chunk.rows.height - rows.height)
+            with stage(context, "write"):
+                stored = load_new_records(session, chunk.rows, created_at)
+            tally.add(chunk, stored)
+            context.timings["read"] = round(chunk.read_seconds, 3)
             context.timings["validate"] = round(chunk.validate_seconds, 3)
             report(tally.total)
+        tally.black = record_rows.count_of_task(session, context.task_id, RecordStatus.BLOCKED)
+        if context.validate_only:
+            records.rollback()
+        else:
+            records.commit()
+        if chunk_reader := tally.reader:
+            log.info("import task %s: rows read by the %s reader", context.task_id, chunk_reader)
         _finish(session, rt, context, owner, header, tally)
 
 
@@ -153,22 +162,6 @@ def _finish(
         err_msg=summary(context, tally.failed_rows),
         source_header=header.columns + [""] * (tally.width - len(header.columns)),
     )
-
-
-_IDENTITY = ["session_id", "called_key"]
-
-
-def _identities(keys: set[tuple[str, str]]) -> pl.DataFrame:
-    """The campaign's (sessionId, numbers) identities as a frame, for the set-wise check."""
-    return pl.DataFrame(list(keys), schema={name: pl.Utf8 for name in _IDENTITY}, orient="row")
-
-
-def _drop_duplicates(rows: pl.DataFrame, seen: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rows whose identity neither the campaign nor an earlier row of the file holds, and the
-    identities seen with theirs added; the first of equal rows is kept, in row order."""
-    first = rows.filter(pl.struct(_IDENTITY).is_first_distinct())
-    kept = first.join(seen, on=_IDENTITY, how="anti", maintain_order="left")
-    return kept, pl.concat([seen, kept.select(_IDENTITY)], rechunk=False)
 
 
 def _numbered(failures: list[tuple[int, str, str, str, str, list[str]]]) -> list[dict[str, Any]]:

@@ -61,6 +61,8 @@ class Chunk:
     total: int  # non-blank data rows seen so far
     failed_rows: int  # rows rejected so far
     validate_seconds: float = 0.0  # spent validating so far (not waiting for the reader)
+    read_seconds: float = 0.0  # spent reading so far, the sheet's opening included
+    reader: str = ""  # which reader read the rows so far, for the log
     width: int = 0  # sheet columns seen so far: failure rows and the header are padded to it
 
 
@@ -128,19 +130,30 @@ def produce(path: Path, spec: RowSpec) -> Messages:
             path, max_rows=spec.max_rows, max_uncompressed_bytes=spec.max_unpacked_bytes
         )
         columns = map_header(sheet.header)
-        yield Header(list(columns.header), time.perf_counter() - began)
+        read_seconds = time.perf_counter() - began
+        yield Header(list(columns.header), read_seconds)
         width = len(sheet.header)
-        progress = Chunk(rows_frame([]), [], 0, 0, width=width)
-        for rows in row_batches(sheet.rows, width, CHUNK_ROWS):
+        progress = Chunk(
+            rows_frame([]), [], 0, 0, read_seconds=read_seconds, reader="per-row", width=width
+        )
+        batches = row_batches(sheet.rows, width, CHUNK_ROWS)
+        while (rows := _timed_next(batches, progress)) is not None:
             resumed = time.perf_counter()
-            chunk = _checked(rows, columns, spec, progress)
-            chunk.validate_seconds += time.perf_counter() - resumed
-            progress = chunk
-            yield chunk  # the time the consumer takes is not validation time
+            progress = _checked(rows, columns, spec, progress)
+            progress.validate_seconds += time.perf_counter() - resumed
+            yield progress  # the time the consumer takes is neither reading nor validation
     except ReadError as exc:  # open_sheet, and the rows themselves for an oversized cell
         raise FileRejected(exc.message) from exc
     except TemplateError as exc:
         raise FileRejected(str(exc)) from exc
+
+
+def _timed_next(batches: Iterator[SheetRows], progress: Chunk) -> SheetRows | None:
+    """The next batch of rows (None at the end), its reading time added to ``progress``."""
+    began = time.perf_counter()
+    rows = next(batches, None)
+    progress.read_seconds += time.perf_counter() - began
+    return rows
 
 
 @dataclass(frozen=True)
@@ -180,6 +193,8 @@ def _checked(rows: SheetRows, columns: ColumnMap, spec: RowSpec, before: Chunk) 
         before.total + len(rows.batch) + len(rows.others),
         before.failed_rows,
         before.validate_seconds,
+        before.read_seconds,
+        before.reader,
         width=max(before.width, rows.batch.width),
     )
     slow = [(rows.batch.row_number(i), rows.cells(i)) for i in range(len(rows.batch))]

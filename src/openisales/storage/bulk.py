@@ -6,6 +6,12 @@ storing them, so this module talks to the driver, from a polars frame of record 
 text SQLAlchemy stores by polars, in batches; on PostgreSQL ``COPY ... FROM STDIN`` of the frame
 written as COPY text by polars, so no value becomes a Python object. It stays inside the
 caller's transaction.
+
+The duplicate rule of an import (a record whose sessionId and set of numbers the campaign
+already holds, or an earlier row of the file, is not stored) is the unique index
+``uq_call_data_identity``: ``load_new_records`` inserts with ``ON CONFLICT DO NOTHING`` in row
+order, so the database keeps the first of equal records and says how many it stored. No copy of
+the campaign's identities is held in memory, and the rule has one owner.
 """
 
 from __future__ import annotations
@@ -28,24 +34,24 @@ _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
 _COPY_ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
 
 
-def load_records(session: Session, rows: Sequence[RecordRow], created_at: datetime) -> None:
-    """Insert call-data rows given as tuples (JSON adds, tests, benchmarks)."""
-    load_frame(session, rows_frame(list(rows)), created_at)
+def load_records(session: Session, rows: Sequence[RecordRow], created_at: datetime) -> int:
+    """Store call-data rows given as tuples (tests, benchmarks); see ``load_new_records``."""
+    return load_new_records(session, rows_frame(list(rows)), created_at)
 
 
-def load_frame(session: Session, frame: pl.DataFrame, created_at: datetime) -> None:
-    """Insert a frame of call-data record rows, all created at ``created_at``."""
+def load_new_records(session: Session, frame: pl.DataFrame, created_at: datetime) -> int:
+    """Store the frame's records (in row order) that are not duplicates, all created at
+    ``created_at``; returns how many were stored."""
     if frame.is_empty():
-        return
+        return 0
     connection = session.connection()
     raw = connection.connection.dbapi_connection
     assert raw is not None
     created = created_at.astimezone(UTC).replace(tzinfo=None)  # UtcDateTime stores naive UTC
     columns = frame.select(RECORD_COLUMNS)  # the declared order, whatever the frame's
     if connection.dialect.name == "postgresql":
-        _copy(raw, columns, created)
-    else:
-        _executemany(raw, columns, created)
+        return _copy(raw, columns, created)
+    return _executemany(raw, columns, created)
 
 
 def sqlite_datetime(moment: datetime) -> str:
@@ -57,28 +63,54 @@ def _statement_columns() -> str:
     return ", ".join((*RECORD_COLUMNS, "created_at"))
 
 
-def _executemany(raw: Any, frame: pl.DataFrame, created: datetime) -> None:
+# Only a conflict on the identity index is a duplicate: any other violation still raises.
+_NOT_DUPLICATES = "ON CONFLICT (campaign_pk, session_id, called_key) DO NOTHING"
+_INCOMING = "call_data_incoming"  # PostgreSQL: the frame's rows, copied in before the insert
+
+
+def _executemany(raw: Any, frame: pl.DataFrame, created: datetime) -> int:
     marks = ", ".join("?" * (len(RECORD_COLUMNS) + 1))
-    statement = f"INSERT INTO call_data ({_statement_columns()}) VALUES ({marks})"
+    statement = f"INSERT INTO call_data ({_statement_columns()}) VALUES ({marks}) {_NOT_DUPLICATES}"
     prepared = frame.with_columns(
         pl.col(pl.Datetime).dt.strftime(_SQLITE_DATETIME),
         created_at=pl.lit(sqlite_datetime(created)),
     )
+    stored = 0
     cursor = raw.cursor()
     try:
         for batch in prepared.iter_slices(SQLITE_BATCH):
             cursor.executemany(statement, batch.iter_rows())
+            stored += cursor.rowcount  # summed over the rows: 0 for each duplicate
     finally:
         cursor.close()
+    return stored
 
 
-def _copy(raw: Any, frame: pl.DataFrame, created: datetime) -> None:
+def _copy(raw: Any, frame: pl.DataFrame, created: datetime) -> int:
+    """COPY the frame into a temporary table (COPY cannot skip duplicates), then insert it."""
+    columns = _statement_columns()
+    with raw.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_INCOMING} ON COMMIT DROP AS "
+            f"SELECT {columns}, 0::bigint AS seq FROM call_data WITH NO DATA"
+        )
+        _copy_into(cursor, _INCOMING, frame, created)
+        cursor.execute(  # in the frame's order: the first of equal records is the one kept
+            f"INSERT INTO call_data ({columns}) SELECT {columns} FROM {_INCOMING} "
+            f"ORDER BY seq {_NOT_DUPLICATES}"
+        )
+        stored = int(cursor.rowcount)
+        cursor.execute(f"TRUNCATE {_INCOMING}")
+    return stored
+
+
+def _copy_into(cursor: Any, table: str, frame: pl.DataFrame, created: datetime) -> None:
     text = frame.with_columns(
         *(_copy_escaped(pl.col(name)) for name, kind in frame.schema.items() if kind == pl.Utf8),
         created_at=pl.lit(created),
+        seq=pl.int_range(pl.len(), dtype=pl.Int64),
     )
-    statement = f"COPY call_data ({_statement_columns()}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+    with cursor.copy(f"COPY {table} ({_statement_columns()}, seq) FROM STDIN") as copy:
         for batch in text.iter_slices(COPY_BATCH):
             buffer = io.BytesIO()
             batch.write_csv(
