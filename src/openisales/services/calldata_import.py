@@ -9,8 +9,9 @@ campaign holds at commit, and the task imports all its accepted rows or none.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from openisales.services.runtime import Runtime
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage import import_tasks as task_rows
-from openisales.storage.bulk import load_new_records
+from openisales.storage.bulk import import_cache, load_new_records
 
 log = logging.getLogger("openisales.import")
 
@@ -124,22 +125,34 @@ def _write(
         campaign_rows.lock(session, context.campaign_pk)
         created_at = rt.clock()
         records = session.begin_nested()
-        for chunk in chunks:
-            assert isinstance(chunk, Chunk)
-            with stage(context, "write"):
-                stored = load_new_records(session, chunk.rows, created_at)
-            tally.add(chunk, stored)
-            context.timings["read"] = round(chunk.read_seconds, 3)
-            context.timings["validate"] = round(chunk.validate_seconds, 3)
-            report(tally.total)
+        with import_cache(session):
+            _load(session, context, chunks, tally, report, created_at)
         tally.black = record_rows.count_of_task(session, context.task_id, RecordStatus.BLOCKED)
         if context.validate_only:
             records.rollback()
         else:
             records.commit()
-        if chunk_reader := tally.reader:
-            log.info("import task %s: rows read by the %s reader", context.task_id, chunk_reader)
+        log.info("import task %s: rows read by the %s reader", context.task_id, tally.reader)
         _finish(session, rt, context, owner, header, tally)
+
+
+def _load(
+    session: Session,
+    context: TaskContext,
+    chunks: Iterator[Header | Chunk],
+    tally: _Tally,
+    report: Callable[[int], None],
+    created_at: datetime,
+) -> None:
+    """Store each chunk's records as it arrives and count it."""
+    for chunk in chunks:
+        assert isinstance(chunk, Chunk)
+        with stage(context, "write"):
+            stored = load_new_records(session, chunk.rows, created_at)
+        tally.add(chunk, stored)
+        context.timings["read"] = round(chunk.read_seconds, 3)
+        context.timings["validate"] = round(chunk.validate_seconds, 3)
+        report(tally.total)
 
 
 def _finish(

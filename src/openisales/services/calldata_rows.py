@@ -7,6 +7,7 @@ chunks it receives, so both cores work.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -64,6 +65,18 @@ class Chunk:
     read_seconds: float = 0.0  # spent reading so far, the sheet's opening included
     reader: str = ""  # which reader read the rows so far, for the log
     width: int = 0  # sheet columns seen so far: failure rows and the header are padded to it
+
+    # A chunk crosses from the reader's process as Arrow IPC: half the time of polars' pickle.
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        buffer = io.BytesIO()
+        self.rows.write_ipc(buffer, compression="uncompressed")
+        state["rows"] = buffer.getvalue()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["rows"] = pl.read_ipc(io.BytesIO(state["rows"]))
+        self.__dict__.update(state)
 
 
 @dataclass(frozen=True)
