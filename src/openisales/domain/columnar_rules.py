@@ -35,6 +35,7 @@ libphonenumber, one number at a time, which no column expression reproduces.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -72,8 +73,6 @@ RECORD_COLUMNS: tuple[str, ...] = (
 )
 
 _EXACT_BELOW = 1e15  # as cells.number_digits: beyond it a number cell may have lost digits
-_POSITION = "_position"
-_OK = "_ok"
 
 
 def records_schema() -> dict[str, pl.DataType]:
@@ -113,41 +112,43 @@ _WHITESPACE = _class_chars(PYTHON_WHITESPACE)
 # The validator's control characters (domain.text), without the surrogates a Rust string cannot
 # hold; free text (callData) may hold TAB, LF and CR.
 _CONTROL = r"[\x00-\x1F\x7F-\x9F]"
-_CONTROL_FREE_TEXT = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
+_CONTROL_OR_E = r"[\x00-\x1F\x7F-\x9FeE]"
+# The same for long texts (callData): the regex crate finds a class of at most 10 characters with a
+# fast prefilter and scans for a larger one byte by byte, several times slower; and C1 controls
+# (UTF-8 0xC2 0x80-0x9F) are only looked for in texts that hold a 0xC2 byte at all.
+_FREE_TEXT_C0 = (r"[\x00-\x08\x7F]", r"[\x0B\x0C\x0E-\x15]", r"[\x16-\x1F]")
+_C1 = r"[\x{80}-\x{9F}]"
 
+# called. Spaces are the only whitespace between tokens: any other is a control character there.
 _SP = " *"
 _CALLED_NO = rf"[0-9*#]{{1,{CALLED_NO_MAX}}}"
-_DELAY_RANGE = r"(?:[1-6][0-9]{3}|7[01][0-9]{2}|7200)"  # 1000-7200; shorter ones below
-_DELAY_NUMBER = rf"(?:[0-9]|[1-9][0-9]{{1,2}}|{_DELAY_RANGE})"  # a JSON integer, 0-7200
-_DELAY_DIGITS = rf"(?:0{{0,4}}(?:[0-9]{{1,3}}|{_DELAY_RANGE}))"  # inside quotes: int() of it
-_TYPE_CHAR = r'[^"\\\x00-\x1F\x7F-\x9F]'
-_TYPE_EDGE = rf'[^"\\\x00-\x1F\x7F-\x9F{_WHITESPACE}]'
-_TYPE = rf"{_TYPE_EDGE}(?:{_TYPE_CHAR}*{_TYPE_EDGE})?"
+# 0-7200 written as JSON writes an integer (no leading zero), also inside quotes: then the digits
+# are the stored number as they are.
+_DELAY = r"(?:[0-9]|[1-9][0-9]{1,2}|[1-6][0-9]{3}|7[01][0-9]{2}|7200)"
+# A type is stored as written: no quote, backslash or control character (JSON would escape
+# them), no space (spaces are removed between tokens), no whitespace at either end (Python would
+# strip it).
+_NEVER_IN_TYPE = r'"\\\x00-\x1F\x7F-\x9F '
+_TYPE = (
+    rf"[^{_NEVER_IN_TYPE}{_WHITESPACE}](?:[^{_NEVER_IN_TYPE}]*[^{_NEVER_IN_TYPE}{_WHITESPACE}])?"
+)
+_ITEM = (
+    rf'\{{{_SP}"calledNo"{_SP}:{_SP}"{_CALLED_NO}"'
+    rf'(?:{_SP},{_SP}"delayTime"{_SP}:{_SP}(?:{_DELAY}|"{_DELAY}"))?'
+    rf'(?:{_SP},{_SP}"type"{_SP}:{_SP}"{_TYPE}")?'
+    rf"{_SP}\}}"
+)
+_CALLED = rf"^{_SP}(?:{_ITEM}|\[{_SP}{_ITEM}(?:{_SP},{_SP}{_ITEM})*{_SP}\]|{_CALLED_NO}){_SP}$"
+# In the compact text (see _called_values) each element starts with this; what follows its
+# calledNo, up to the next element, is _REST: the closing quote, the optional delayTime (quoted
+# or not) and type, the closing brace, and a comma or the array's end.
+_ELEMENT_START = '{"calledNo":"'
+_REST = r'^"(?:,"delayTime":"?(?P<delay>[0-9]+)"?)?(?P<tail>(?:,"type":"[^"]*")?\}.*)$'
 
-
-def _item(named: bool) -> str:
-    """One ``{"calledNo", "delayTime"?, "type"?}`` object; ``named``: with capture groups."""
-
-    def group(name: str, pattern: str) -> str:
-        return f"(?P<{name}>{pattern})" if named else f"(?:{pattern})"
-
-    return (
-        rf'\{{{_SP}"calledNo"{_SP}:{_SP}"{group("no", _CALLED_NO)}"'
-        rf'(?:{_SP},{_SP}"delayTime"{_SP}:{_SP}'
-        rf'(?:{group("delay", _DELAY_NUMBER)}|"{group("delay_text", _DELAY_DIGITS)}"))?'
-        rf'(?:{_SP},{_SP}"type"{_SP}:{_SP}"{group("type", _TYPE)}")?'
-        rf"{_SP}\}}"
-    )
-
-
-_ITEM = _item(named=False)
-_ITEM_GROUPS = _item(named=True)
-_CALLED_JSON = rf"^(?:{_ITEM}|\[{_SP}{_ITEM}(?:{_SP},{_SP}{_ITEM})*{_SP}\])$"
-_CALLED_BARE = rf"^{_CALLED_NO}$"
-
-# A flat JSON object, as json.loads reads it (whitespace is what JSON allows between tokens).
+# A flat JSON object, as json.loads reads it: JSON's whitespace between tokens, strings without
+# control characters (so no control-character check is needed beside it), numbers, constants.
 _JSON_WS = r"[ \t\n\r]*"
-_JSON_STRING = r'"(?:[^"\\\x00-\x1F]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
+_JSON_STRING = r'"(?:[^"\\\x00-\x1F\x7F-\x9F]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
 _JSON_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
 _JSON_MEMBER = (
     rf"{_JSON_STRING}{_JSON_WS}:{_JSON_WS}(?:{_JSON_STRING}|{_JSON_NUMBER}|true|false|null)"
@@ -156,31 +157,42 @@ _FLAT_OBJECT = (
     rf"^\{{{_JSON_WS}(?:{_JSON_MEMBER}(?:{_JSON_WS},{_JSON_WS}{_JSON_MEMBER})*)?{_JSON_WS}\}}$"
 )
 
-_TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
+# recycleTime: the digits of a real date and time; the day of the month is left to strptime,
+# which refuses 02-30 (and would read 0000 as a year, and :60 as the next minute).
+_TIMESTAMP = (
+    r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])"
+    r"-(?:0[1-9]|[12][0-9]|3[01]) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+)
+_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 _PRIORITY = r"^\+?0{0,8}[1-5]$"  # int() of it is 1-5 (the validator's INTEGER_TEXT, in range)
 
 
-# --- one field: may the rules decide it, and its value -------------------------------------
+# --- the fields ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Field:
-    """A field's two expressions: ``ok`` (the rules are sure of it) and its ``value``, which is
-    only read on rows where every field is ok."""
+class _Cell:
+    """The two frame columns of a field's sheet column, and the names of what is prepared."""
 
-    ok: pl.Expr
-    value: pl.Expr
+    text: pl.Expr
+    number: pl.Expr
+    name: str  # the field: prepared columns are named after it
+
+    @property
+    def stripped(self) -> pl.Expr:
+        return pl.col(f"_{self.name}_stripped")
+
+    def strip(self) -> pl.Expr:
+        """The text as Python's str.strip() leaves it (PYTHON_WHITESPACE, not Rust's set)."""
+        return self.text.str.strip_chars(PYTHON_WHITESPACE).alias(f"_{self.name}_stripped")
 
 
-def _stripped(index: int) -> pl.Expr:
-    return pl.col(text_column(index)).str.strip_chars(PYTHON_WHITESPACE)
-
-
-def _cells(index: int | None, width: int) -> tuple[pl.Expr, pl.Expr, pl.Expr] | None:
-    """(text, stripped text, number) of the field's sheet column; None when the row has none."""
-    if index is None or index >= width:  # as validate_row: a column past the row is empty
+def _cell(index: int | None, width: int, name: str) -> _Cell | None:
+    """The field's cells; None when the rows have none (as validate_row: a column past the row
+    is empty)."""
+    if index is None or index >= width:
         return None
-    return pl.col(text_column(index)), _stripped(index), pl.col(number_column(index))
+    return _Cell(pl.col(text_column(index)), pl.col(number_column(index)), name)
 
 
 def _whole_number(number: pl.Expr) -> pl.Expr:
@@ -189,27 +201,39 @@ def _whole_number(number: pl.Expr) -> pl.Expr:
 
 
 def _digits(number: pl.Expr) -> pl.Expr:
-    return number.cast(pl.Int64).cast(pl.Utf8)
+    # Not strict: values are only read on rows whose numbers were checked.
+    return number.cast(pl.Int64, strict=False).cast(pl.Utf8)
 
 
-def _by_cell(text: pl.Expr, number: pl.Expr, if_text: pl.Expr, if_number: pl.Expr) -> pl.Expr:
+def _by_cell(cell: _Cell, if_text: pl.Expr, if_number: pl.Expr) -> pl.Expr:
     """``if_text`` for a text cell, ``if_number`` for a number cell, True for an empty one."""
     return (
-        pl.when(text.is_not_null())
+        pl.when(cell.text.is_not_null())
         .then(if_text)
-        .when(number.is_not_null())
+        .when(cell.number.is_not_null())
         .then(if_number)
         .otherwise(pl.lit(True))
+        .fill_null(False)
     )
 
 
+@dataclass(frozen=True)
+class _Field:
+    """One field's part in ``decide``: columns prepared for all rows, whether the rules are sure
+    of the field (on the prepared frame), and its value (read only on rows where every field is
+    sure)."""
+
+    prepare: tuple[pl.Expr, ...]
+    ok: pl.Expr
+    value: pl.Expr
+
+
 def _absent(dtype: pl.DataType) -> _Field:
-    return _Field(pl.lit(True), pl.lit(None, dtype=dtype))
+    return _Field((), pl.lit(True), pl.lit(None, dtype=dtype))
 
 
 def _text_field(
-    index: int | None,
-    width: int,
+    cell: _Cell | None,
     limit: int,
     *,
     phone: bool = False,
@@ -217,146 +241,188 @@ def _text_field(
     json_object: bool = False,
 ) -> _Field:
     """sessionId, caller, customField, callData (``validation._text``)."""
-    cells = _cells(index, width)
-    if cells is None:
+    if cell is None:
         return _absent(pl.Utf8())
-    text, stripped, number = cells
-    control = _CONTROL_FREE_TEXT if free_text else _CONTROL
-    text_ok = (stripped.str.len_chars() <= limit) & ~stripped.str.contains(control)
-    if phone:  # the lost-digits rule (1.38E+10) only looks at texts with an e
-        text_ok = text_ok & ~stripped.str.contains("[eE]")
-    number_ok = _whole_number(number)
-    if json_object:  # an empty callData is not checked; a number is never a JSON object
-        text_ok = text_ok & ((stripped == "") | stripped.str.contains(_FLAT_OBJECT))
-        number_ok = pl.lit(False)
+    text = cell.stripped
+    text_ok = text.str.len_chars() <= limit
+    if json_object:  # also free of control characters; an empty callData is not checked
+        text_ok = text_ok & ((text == "") | text.str.contains(_FLAT_OBJECT))
+    elif free_text:
+        text_ok = text_ok & ~_has_free_text_control(text)
+    elif phone:  # the lost-digits rule (1.38E+10) only looks at texts with an e
+        text_ok = text_ok & ~text.str.contains(_CONTROL_OR_E)
+    else:
+        text_ok = text_ok & ~text.str.contains(_CONTROL)
+    # A number is never a JSON object; a fraction would be written with %.15g: left undecided.
+    number_ok = pl.lit(False) if json_object else _whole_number(cell.number)
     value = (
-        pl.when(text.is_not_null())
-        .then(pl.when(stripped == "").then(pl.lit(None, dtype=pl.Utf8())).otherwise(stripped))
-        .otherwise(_digits(number))
+        pl.when(cell.text.is_not_null())
+        .then(pl.when(text == "").then(pl.lit(None, dtype=pl.Utf8())).otherwise(text))
+        .otherwise(_digits(cell.number))
     )
-    return _Field(_by_cell(text, number, text_ok, number_ok), value)
+    return _Field((cell.strip(),), _by_cell(cell, text_ok, number_ok), value)
 
 
-def _recycle_time(index: int | None, width: int) -> _Field:
+def _has_free_text_control(text: pl.Expr) -> pl.Expr:
+    """``text`` holds a character of _CONTROL_FREE_TEXT (see _FREE_TEXT_C0)."""
+    c0 = pl.any_horizontal([text.str.contains(chars) for chars in _FREE_TEXT_C0])
+    maybe_c1 = text.cast(pl.Binary).bin.contains(b"\xc2")
+    c1 = pl.when(maybe_c1).then(text).otherwise(None).str.contains(_C1).fill_null(False)
+    return c0 | c1
+
+
+def _recycle_time(cell: _Cell | None) -> _Field:
     """recycleTime (``validation._recycle_time``): only text cells; a number cell is an error."""
-    cells = _cells(index, width)
-    if cells is None:
+    if cell is None:
         return _absent(pl.Datetime("us"))
-    text, stripped, number = cells
-
-    def part(start: int, length: int) -> pl.Expr:
-        return stripped.str.slice(start, length).cast(pl.Int32, strict=False)
-
-    year, month, day = part(0, 4), part(5, 2), part(8, 2)
-    hour, minute, second = part(11, 2), part(14, 2), part(17, 2)
-    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-    month_days = (
-        pl.when(month == 2)
-        .then(pl.when(leap).then(pl.lit(29)).otherwise(pl.lit(28)))
-        .when(month.is_in([4, 6, 9, 11]))
-        .then(pl.lit(30))
-        .otherwise(pl.lit(31))
+    text = cell.stripped
+    parsed = pl.col("_recycle_time_parsed")
+    prepare = (
+        cell.strip(),
+        cell.text.str.strip_chars(PYTHON_WHITESPACE)
+        .str.strptime(pl.Datetime("us"), _TIMESTAMP_FORMAT, strict=False, cache=False)
+        .alias("_recycle_time_parsed"),
     )
-    real = (
-        stripped.str.contains(_TIMESTAMP)
-        & (year >= 1)  # datetime.MINYEAR
-        & month.is_between(1, 12)
-        & day.is_between(1, month_days)
-        & (hour <= 23)
-        & (minute <= 59)
-        & (second <= 59)  # a leap second (:60) is not a datetime
-    )
-    text_ok = (stripped == "") | real
-    value = pl.datetime(year, month, day, hour, minute, second, time_unit="us")
-    return _Field(_by_cell(text, number, text_ok, pl.lit(False)), value)
+    text_ok = (text == "") | (text.str.contains(_TIMESTAMP) & parsed.is_not_null())
+    return _Field(prepare, _by_cell(cell, text_ok, pl.lit(False)), parsed)
 
 
-def _priority(index: int | None, width: int) -> _Field:
+def _priority(cell: _Cell | None) -> _Field:
     """priority (``records.parse_whole`` from 1 to 5)."""
-    cells = _cells(index, width)
-    if cells is None:
+    if cell is None:
         return _absent(pl.Int64())
-    text, stripped, number = cells
-    text_ok = (stripped == "") | stripped.str.contains(_PRIORITY)
-    number_ok = number.is_in([1.0, 2.0, 3.0, 4.0, 5.0])
+    text = cell.stripped
+    text_ok = (text == "") | text.str.contains(_PRIORITY)
+    number_ok = cell.number.is_in([1.0, 2.0, 3.0, 4.0, 5.0])
     value = (
-        pl.when(text.is_not_null())
-        .then(stripped.str.slice(-1).cast(pl.Int64, strict=False))
-        .otherwise(number.cast(pl.Int64, strict=False))
+        pl.when(cell.text.is_not_null())
+        .then(text.str.slice(-1).cast(pl.Int64, strict=False))
+        .otherwise(cell.number.cast(pl.Int64, strict=False))
     )
-    return _Field(_by_cell(text, number, text_ok, number_ok), value)
+    return _Field((cell.strip(),), _by_cell(cell, text_ok, number_ok), value)
 
 
-# --- called ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Called:
-    ok: pl.Expr
-    numbers: pl.Expr  # List(Utf8): each calledNo, in order
-    called: pl.Expr  # the stored JSON text (services.calldata_rows.called_json)
-
-
-def _stored_item(item: pl.Expr) -> pl.Expr:
-    """One stored ``{"calledNo":..,"delayTime":..,"type"?:..}`` from one matched object."""
-    groups = item.str.extract_groups(_ITEM_GROUPS)
-    delay = (
-        pl.coalesce(groups.struct.field("delay"), groups.struct.field("delay_text"))
-        .cast(pl.Int64)  # "030" -> 30, as int() does
-        .fill_null(0)
-        .cast(pl.Utf8)
-    )
-    kind = groups.struct.field("type")
-    head = pl.concat_str(
-        [pl.lit('{"calledNo":"'), groups.struct.field("no"), pl.lit('","delayTime":'), delay]
-    )
-    # The type holds no quote, backslash or control character: JSON writes it as it is.
+def _called_ok(cell: _Cell) -> pl.Expr:
     return (
-        pl.when(kind.is_null())
-        .then(pl.concat_str([head, pl.lit("}")]))
-        .otherwise(pl.concat_str([head, pl.lit(',"type":"'), kind, pl.lit('"}')]))
-    )
-
-
-def _called(index: int, width: int) -> _Called | None:
-    cells = _cells(index, width)
-    if cells is None:
-        return None
-    text, stripped, number = cells
-    is_json = stripped.str.contains(_CALLED_JSON)
-    bare_text = stripped.str.contains(_CALLED_BARE)
-    bare_number = _whole_number(number) & (number >= 0)
-    ok = (
-        pl.when(text.is_not_null())
-        .then(is_json | bare_text)
-        .when(number.is_not_null())
-        .then(bare_number)
+        pl.when(cell.text.is_not_null())
+        .then(cell.text.str.contains(_CALLED))
+        .when(cell.number.is_not_null())
+        .then(_whole_number(cell.number) & (cell.number >= 0))
         .otherwise(pl.lit(False))  # no called number: the validator's error
+        .fill_null(False)
     )
-    items = stripped.str.extract_all(_ITEM)
-    bare = pl.when(text.is_not_null()).then(stripped).otherwise(_digits(number))
-    numbers = (
-        pl.when(is_json)
-        .then(items.list.eval(pl.element().str.extract(f'"calledNo"{_SP}:{_SP}"([^"]*)"', 1)))
-        .otherwise(pl.concat_list([bare]))
+
+
+def _compact(cell: _Cell) -> pl.Expr:
+    """The called text of an accepted row without its spaces (all of them are between tokens:
+    none is inside a string), or the digits of its number cell."""
+    return (
+        pl.when(cell.text.is_not_null())
+        .then(cell.text.str.replace_all(" ", "", literal=True))
+        .otherwise(_digits(cell.number))
     )
-    stored = (
-        pl.when(is_json)
-        .then(
+
+
+def _called_values(compact: pl.Series) -> pl.DataFrame:
+    """``called`` (``calldata_rows.called_json``), ``called_key`` and ``numbers`` of each compact
+    called text (``_compact``).
+
+    The text is cut where each element starts; a piece is its calledNo and what follows up to
+    the next element (the ``rest``); a bare number is a piece without a rest. A stored element
+    is the calledNo and the rest with a delayTime without quotes, ``"delayTime":0`` when there
+    was none, and the array's ``]`` after a lone object. Rests repeat a lot (a few delays, types
+    and ends), so each distinct one is rewritten once.
+    """
+    pieces = pl.DataFrame(
+        {
+            "row": pl.int_range(compact.len(), dtype=pl.UInt32, eager=True),
+            "piece": compact.str.split(_ELEMENT_START),
+        }
+    )
+    flat = (
+        pieces.explode("piece")
+        # what comes before the first element: "[" in an array, "" before a lone object
+        .filter((pl.col("piece") != "[") & (pl.col("piece") != ""))
+        .with_columns(
+            pl.col("piece")
+            .str.find('"', literal=True)
+            .fill_null(pl.col("piece").str.len_bytes())  # a bare number
+            .alias("end")
+        )
+        .select(
+            "row",
+            pl.col("piece").str.slice(0, pl.col("end")).alias("number"),
+            pl.col("piece").str.slice(pl.col("end")).alias("rest"),
+        )
+    )
+    rests = flat["rest"].unique()
+    parts = rests.str.extract_groups(_REST).struct
+    tail = parts.field("tail")
+    stored_rests = pl.select(
+        pl.when(rests == "")
+        .then(pl.lit('","delayTime":0}]'))
+        .otherwise(
             pl.concat_str(
                 [
-                    pl.lit("["),
-                    items.list.eval(_stored_item(pl.element())).list.join(","),
-                    pl.lit("]"),
+                    pl.lit('","delayTime":'),
+                    parts.field("delay").fill_null("0"),
+                    tail,
+                    pl.when(tail.str.ends_with("}")).then(pl.lit("]")).otherwise(pl.lit("")),
                 ]
             )
         )
-        .otherwise(pl.concat_str([pl.lit('[{"calledNo":"'), bare, pl.lit('","delayTime":0}]')]))
+    ).to_series()
+    elements = flat.with_columns(
+        pl.concat_str(
+            [
+                pl.lit(_ELEMENT_START),
+                pl.col("number"),
+                pl.col("rest").replace_strict(rests, stored_rests),
+            ]
+        ).alias("element")
     )
-    return _Called(ok.fill_null(False), numbers, stored)
+    by_row = elements.group_by("row", maintain_order=True).agg("element", "number")
+    return pl.DataFrame(
+        {
+            "called": pl.select(
+                pl.concat_str([pl.lit("["), by_row["element"].list.join("")])
+            ).to_series(),
+            "called_key": _called_keys(flat, by_row["number"]),
+            "numbers": by_row["number"],
+        }
+    )
+
+
+def _called_keys(flat: pl.DataFrame, numbers: pl.Series) -> pl.Series:
+    """``calldata_rows.called_key``: the distinct numbers, sorted, joined by commas.
+
+    ``flat`` holds a (row, number) per element, ``numbers`` each row's list. A row of one number
+    is its own key; the numbers of the others are sorted as one frame: ``list.sort`` sorts each
+    list on its own, far slower.
+    """
+    keys = numbers.list.first()
+    several = numbers.list.len() > 1
+    if not several.any():
+        return keys
+    rows = several.arg_true()
+    ordered = flat.filter(pl.col("row").is_in(rows.implode())).sort("row", "number")
+    repeated = (pl.col("row") == pl.col("row").shift(1)) & (
+        pl.col("number") == pl.col("number").shift(1)
+    )
+    # implode, then join: an aggregation of str.join is several times slower
+    distinct = (
+        ordered.filter(~repeated.fill_null(False))
+        .group_by("row", maintain_order=True)
+        .agg("number")
+    )
+    return keys.scatter(distinct["row"], distinct["number"].list.join(","))
 
 
 # --- the batch -------------------------------------------------------------------------------
+
+_POSITION = "_position"
+_PLAIN_VALUES = ("caller", "custom_field", "recycle_time", "call_data", "priority")
+_PART_ROWS = 50_000  # a batch is cut in parts of at least this many rows, decided in parallel
 
 
 def decide(
@@ -374,50 +440,70 @@ def decide(
     not reproduce.
     """
     width = batch.width
-    called = None if default_region is not None else _called(columns.called, width)
-    if called is None:  # no called column in the rows, or a region: the validator does all
+    called = _cell(columns.called, width, "called")
+    if called is None or default_region is not None:
         return _nothing_decided(batch)
     fields = {
-        "session_id": _text_field(columns.session_id, width, SESSION_ID_MAX),
-        "caller": _text_field(columns.caller, width, CALLER_MAX, phone=True),
-        "custom_field": _text_field(columns.custom_field, width, CUSTOM_FIELD_MAX),
+        "session_id": _text_field(_cell(columns.session_id, width, "session_id"), SESSION_ID_MAX),
+        "caller": _text_field(_cell(columns.caller, width, "caller"), CALLER_MAX, phone=True),
+        "custom_field": _text_field(
+            _cell(columns.custom_field, width, "custom_field"), CUSTOM_FIELD_MAX
+        ),
         "call_data": _text_field(
-            columns.call_data,
-            width,
+            _cell(columns.call_data, width, "call_data"),
             CALL_DATA_MAX,
             free_text=True,
             json_object=call_data_must_be_json,
         ),
-        "recycle_time": _recycle_time(columns.recycle_time, width),
-        "priority": _priority(columns.priority, width),
+        "recycle_time": _recycle_time(_cell(columns.recycle_time, width, "recycle_time")),
+        "priority": _priority(_cell(columns.priority, width, "priority")),
     }
-    ok = called.ok
-    for item in fields.values():
-        ok = ok & item.ok.fill_null(False)
-    flagged = batch.frame.with_row_index(_POSITION).with_columns(ok.alias(_OK))
-    undecided = flagged.filter(~pl.col(_OK))[_POSITION].cast(pl.UInt32)
-    numbers = called.numbers
-    records = (
-        flagged.lazy()
-        .filter(pl.col(_OK))
+    frame = batch.frame.with_row_index(_POSITION)
+    # Much of the work is chains of string operations on one column, each of which polars runs
+    # on one thread: parts of the batch are decided at the same time, one per thread (polars
+    # releases the GIL).
+    parts = max(1, min(pl.thread_pool_size(), frame.height // _PART_ROWS))
+    size = -(-frame.height // parts)
+
+    def part(index: int) -> pl.DataFrame:
+        values = _plan(frame.lazy().slice(index * size, size), called, fields).collect()
+        if values.height == 0:
+            return pl.DataFrame(schema={_POSITION: pl.UInt32(), **records_schema()})
+        records = pl.concat([values, _called_values(values["_compact"])], how="horizontal")
+        return records.select(_POSITION, *RECORD_COLUMNS).cast(pl.Schema(records_schema()))
+
+    if parts == 1:
+        records = part(0)
+    else:
+        with ThreadPoolExecutor(parts) as pool:
+            records = pl.concat(list(pool.map(part, range(parts))))
+    decided = pl.repeat(False, frame.height, eager=True).scatter(records[_POSITION], True)
+    undecided = decided.not_().arg_true().cast(pl.UInt32).alias("position")
+    return Decided(records.drop(_POSITION), undecided)
+
+
+def _plan(frame: pl.LazyFrame, called: _Cell, fields: dict[str, _Field]) -> pl.LazyFrame:
+    """The accepted rows of ``frame`` with their values, ``called`` as ``_compact`` (the rest is
+    done by ``_called_values``)."""
+    oks = [_called_ok(called).alias("_ok_called")] + [
+        field.ok.alias(f"_ok_{name}") for name, field in fields.items()
+    ]
+    return (
+        frame.with_columns(*(expr for field in fields.values() for expr in field.prepare))
+        .with_columns(oks)
+        .filter(pl.all_horizontal(pl.col(r"^_ok_.*$")))
         .select(
+            _POSITION,
             pl.col(ROW).alias("row_number"),
             fields["session_id"].value.fill_null("").alias("session_id"),
-            numbers.list.unique().list.sort().list.join(",").alias("called_key"),
-            called.called.alias("called"),
-            fields["caller"].value.alias("caller"),
-            fields["custom_field"].value.alias("custom_field"),
-            fields["recycle_time"].value.alias("recycle_time"),
-            fields["call_data"].value.alias("call_data"),
-            fields["priority"].value.alias("priority"),
-            numbers.alias("numbers"),
+            _compact(called).alias("_compact"),
+            *(fields[name].value.alias(name) for name in _PLAIN_VALUES),
         )
     )
-    return Decided(records.collect().cast(pl.Schema(records_schema())), undecided)
 
 
 def _nothing_decided(batch: CellBatch) -> Decided:
     return Decided(
         pl.DataFrame(schema=records_schema()),
-        pl.Series(_POSITION, range(batch.frame.height), dtype=pl.UInt32),
+        pl.Series("position", range(batch.frame.height), dtype=pl.UInt32),
     )
