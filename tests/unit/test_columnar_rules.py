@@ -466,9 +466,11 @@ def _common(item: Any) -> bool:
     if type(number) is not str or not 1 <= len(number) <= 24 or set(number) - set("0123456789*#"):
         return False
     if type(delay) is str:
-        if not delay.isascii() or not delay.isdigit() or (delay != "0" and delay[0] == "0"):
+        significant = delay.lstrip("0") or "0"
+        zeros = len(delay) - len(significant)
+        if delay and (not delay.isascii() or not delay.isdigit() or zeros > 4):
             return False
-        delay = int(delay)
+        delay = int(delay or "0")
     if type(delay) is not int or not 0 <= delay <= 7200:
         return False
     return (
@@ -618,6 +620,12 @@ def test_called_shapes() -> None:
     assert decided_one(called='[{"calledNo":"1","type":"line2"}]')["numbers"] == ["1"]
 
 
+def test_a_quoted_delay_is_read_as_int_reads_it() -> None:
+    for text, seconds in (('"030"', 30), ('""', 0), ('"0000"', 0), ('"07200"', 7200), ("0", 0)):
+        got = decided_one(called=f'[{{"calledNo":"1","delayTime":{text},"type":"x"}}]')
+        assert got["called"] == f'[{{"calledNo":"1","delayTime":{seconds},"type":"x"}}]'
+
+
 def test_repeated_numbers_give_the_distinct_sorted_key() -> None:
     got = decided_one(called='[{"calledNo":"3"},{"calledNo":"1","delayTime":5},{"calledNo":"3"}]')
     assert (got["called_key"], got["numbers"]) == ("1,3", ["3", "1", "3"])
@@ -651,7 +659,9 @@ def test_uncommon_called_shapes_are_left_to_the_validator() -> None:
     for text in (
         "[{'calledNo':'1'}]", '[{"calledNo":1}]', '[{"calledNo":"1","x":1}]',
         '[{"type":"a","calledNo":"1"}]', '[[{"calledNo":"1"}]]', "[]",
-        '[{"calledNo":"1","delayTime":"030"}]', '[{"calledNo":"1","delayTime":7201}]',
+        '[{"calledNo":"1","delayTime":"0000030"}]', '[{"calledNo":"1","delayTime":7201}]',
+        '[{"calledNo":"1","delayTime":"7201"}]', '[{"calledNo":"1","delayTime":" 30"}]',
+        '[{"calledNo":"1","delayTime":030}]', '[{"calledNo":"1","delayTime":-0}]',
         '[{"calledNo":"1","delayTime":1.0}]', '[{"calledNo":"1","type":"a b"}]',
         '[{"calledNo":"1","type":" a"}]', '[{"calledNo":"1","type":""}]',
         '[{"calledNo":"1","type":5}]', '[{"calledNo":"' + "1" * 25 + '"}]',

@@ -13,10 +13,11 @@ Recognised (everything else is undecided):
 * ``called``: a JSON array of ``{"calledNo":"…","delayTime":N,"type":"…"}`` objects, or one such
   object alone, keys in that order, ``delayTime`` and ``type`` optional, spaces between tokens
   (as json.dumps writes them). ``calledNo`` is 1-24 of ``0-9 * #``; ``delayTime`` is a JSON
-  integer or a string of ASCII digits (the documentation's example), 0-7200; ``type`` is text
-  without quotes, backslashes, control characters or whitespace at its ends. No escape, no
-  other key, no duplicate key can match, so the text means what it reads. Also a bare number:
-  text of ``0-9 * #`` or an integral number cell from 0 to below 1e15.
+  integer or a string of ASCII digits (the documentation's example; a few leading zeros
+  allowed, empty meaning 0), 0-7200; ``type`` is text without quotes, backslashes, control
+  characters, spaces (so that spaces can be dropped between tokens) or whitespace at its ends.
+  No escape, no other key, no duplicate key can match, so the text means what it reads. Also a
+  bare number: text of ``0-9 * #`` or an integral number cell from 0 to below 1e15.
 * ``sessionId``, ``caller``, ``customField``, ``callData``: text, stripped as Python's
   ``str.strip`` strips (the exact set of characters ``str.isspace`` accepts, not the Unicode
   White_Space property Rust uses), without control characters, within the length limit counted
@@ -122,9 +123,11 @@ _C1 = r"[\x{80}-\x{9F}]"
 # called. Spaces are the only whitespace between tokens: any other is a control character there.
 _SP = " *"
 _CALLED_NO = rf"[0-9*#]{{1,{CALLED_NO_MAX}}}"
-# 0-7200 written as JSON writes an integer (no leading zero), also inside quotes: then the digits
-# are the stored number as they are.
+# 0-7200 as a JSON integer (no leading zero), or inside quotes, where int() also reads a few
+# leading zeros and an empty text is 0.
 _DELAY = r"(?:[0-9]|[1-9][0-9]{1,2}|[1-6][0-9]{3}|7[01][0-9]{2}|7200)"
+_QUOTED_DELAY = rf'"(?:0{{0,4}}{_DELAY})?"'
+
 # A type is stored as written: no quote, backslash or control character (JSON would escape
 # them), no space (spaces are removed between tokens), no whitespace at either end (Python would
 # strip it).
@@ -134,7 +137,7 @@ _TYPE = (
 )
 _ITEM = (
     rf'\{{{_SP}"calledNo"{_SP}:{_SP}"{_CALLED_NO}"'
-    rf'(?:{_SP},{_SP}"delayTime"{_SP}:{_SP}(?:{_DELAY}|"{_DELAY}"))?'
+    rf'(?:{_SP},{_SP}"delayTime"{_SP}:{_SP}(?:{_DELAY}|{_QUOTED_DELAY}))?'
     rf'(?:{_SP},{_SP}"type"{_SP}:{_SP}"{_TYPE}")?'
     rf"{_SP}\}}"
 )
@@ -143,7 +146,7 @@ _CALLED = rf"^{_SP}(?:{_ITEM}|\[{_SP}{_ITEM}(?:{_SP},{_SP}{_ITEM})*{_SP}\]|{_CAL
 # calledNo, up to the next element, is _REST: the closing quote, the optional delayTime (quoted
 # or not) and type, the closing brace, and a comma or the array's end.
 _ELEMENT_START = '{"calledNo":"'
-_REST = r'^"(?:,"delayTime":"?(?P<delay>[0-9]+)"?)?(?P<tail>(?:,"type":"[^"]*")?\}.*)$'
+_REST = r'^"(?:,"delayTime":"?(?P<delay>[0-9]*)"?)?(?P<tail>(?:,"type":"[^"]*")?\}.*)$'
 
 # A flat JSON object, as json.loads reads it: JSON's whitespace between tokens, strings without
 # control characters (so no control-character check is needed beside it), numbers, constants.
@@ -365,7 +368,8 @@ def _called_values(compact: pl.Series) -> pl.DataFrame:
             pl.concat_str(
                 [
                     pl.lit('","delayTime":'),
-                    parts.field("delay").fill_null("0"),
+                    # as int() reads it: "030" is 30, "" is 0
+                    parts.field("delay").cast(pl.Int64, strict=False).fill_null(0).cast(pl.Utf8),
                     tail,
                     pl.when(tail.str.ends_with("}")).then(pl.lit("]")).otherwise(pl.lit("")),
                 ]
