@@ -111,12 +111,13 @@ def _class_chars(chars: str) -> str:
 
 _WHITESPACE = _class_chars(PYTHON_WHITESPACE)
 # The validator's control characters (domain.text), without the surrogates a Rust string cannot
-# hold; free text (callData) may hold TAB, LF and CR.
+# hold (and the e of the caller's lost-digits rule).
 _CONTROL = r"[\x00-\x1F\x7F-\x9F]"
 _CONTROL_OR_E = r"[\x00-\x1F\x7F-\x9FeE]"
-# The same for long texts (callData): the regex crate finds a class of at most 10 characters with a
-# fast prefilter and scans for a larger one byte by byte, several times slower; and C1 controls
-# (UTF-8 0xC2 0x80-0x9F) are only looked for in texts that hold a 0xC2 byte at all.
+# Free text (callData) may also hold TAB, LF and CR. Its texts are long, so the check is cut in
+# parts: the regex crate finds a class of at most 10 characters with a fast prefilter but scans
+# for a larger one state by state, several times slower; and the C1 controls (UTF-8 0xC2
+# 0x80-0x9F) are only looked for in the texts that hold a 0xC2 byte at all.
 _FREE_TEXT_C0 = (r"[\x00-\x08\x7F]", r"[\x0B\x0C\x0E-\x15]", r"[\x16-\x1F]")
 _C1 = r"[\x{80}-\x{9F}]"
 
@@ -267,7 +268,7 @@ def _text_field(
 
 
 def _has_free_text_control(text: pl.Expr) -> pl.Expr:
-    """``text`` holds a character of _CONTROL_FREE_TEXT (see _FREE_TEXT_C0)."""
+    """``text`` holds a control character other than TAB, LF and CR (see _FREE_TEXT_C0)."""
     c0 = pl.any_horizontal([text.str.contains(chars) for chars in _FREE_TEXT_C0])
     maybe_c1 = text.cast(pl.Binary).bin.contains(b"\xc2")
     c1 = pl.when(maybe_c1).then(text).otherwise(None).str.contains(_C1).fill_null(False)
