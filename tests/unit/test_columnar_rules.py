@@ -548,6 +548,9 @@ def test_control_characters_are_left_to_the_validator(char: str) -> None:
 
 def test_call_data_keeps_line_breaks_and_tabs_inside() -> None:
     assert decided_one(callData="a\nb\tc\r\nd")["call_data"] == "a\nb\tc\r\nd"
+    # U+00A0-U+00BF share the UTF-8 lead byte of the C1 controls (0xC2): they are kept.
+    assert decided_one(callData="£5 · 20°C ¥\xa0§")["call_data"] == "£5 · 20°C ¥\xa0§"
+    undecided_one(callData="£5 \x85 20°C")
     assert decided_one(callData="\n{}\t")["call_data"] == "{}"
     undecided_one(sessionId="a\nb")
 
