@@ -416,7 +416,7 @@ def batches(draw: st.DrawFn) -> tuple[CellBatch, ColumnMap, set[int]]:
 # --- the property ----------------------------------------------------------------------------
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(batches(), st.booleans())
 def test_decided_rows_are_what_the_validator_gives(
     case: tuple[CellBatch, ColumnMap, set[int]], must_be_json: bool
