@@ -28,12 +28,12 @@ from typing import Any
 
 import polars as pl
 
+from openisales.domain.cell_batch import CellBatch, batch_from_rows
 from openisales.domain.cells import Cell
 from openisales.domain.columnar_rules import decide
 from openisales.domain.template import ColumnMap, map_header
 from openisales.domain.validation import CallRecord, validate_row
 from openisales.readers import open_sheet
-from openisales.readers.cell_batch import CellBatch, batch_from_rows
 from openisales.services.calldata_rows import called_json, called_key
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openisales.domain.cell_batch import CellBatch, batch_from_rows
 from openisales.domain.cells import Cell
 from openisales.domain.columnar_rules import (
     PYTHON_WHITESPACE,
@@ -36,7 +37,6 @@ from openisales.domain.columnar_rules import (
 from openisales.domain.record_row import as_mapping, frame_schema
 from openisales.domain.template import FIELDS, ColumnMap, map_header
 from openisales.domain.validation import CallRecord, validate_row
-from openisales.readers.cell_batch import CellBatch, batch_from_rows
 from openisales.services.calldata_rows import RowSpec, _row
 
 REPO = Path(__file__).resolve().parents[2]

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from openisales.domain.cell_batch import ROW, CellBatch, number_column, text_column
 from openisales.domain.records import (
     CALL_DATA_MAX,
     CALLED_NO_MAX,
@@ -49,7 +50,6 @@ from openisales.domain.records import (
     SESSION_ID_MAX,
 )
 from openisales.domain.template import ColumnMap
-from openisales.readers.cell_batch import ROW, CellBatch, number_column, text_column
 
 __all__ = ["PYTHON_WHITESPACE", "RECORD_COLUMNS", "Decided", "decide", "records_schema"]
 

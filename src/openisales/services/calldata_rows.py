@@ -18,8 +18,11 @@ from typing import Any
 
 import polars as pl
 
+from openisales.domain.cell_batch import CellBatch, batch_from_rows
 from openisales.domain.cells import Cell
+from openisales.domain.columnar_rules import decide
 from openisales.domain.record_row import (
+    RECORD_COLUMNS,
     RecordRow,
     RecordStatus,
     rows_frame,
@@ -34,7 +37,6 @@ from openisales.domain.validation import (
     validate_row,
 )
 from openisales.readers import MAX_UNPACKED_BYTES, ReadError, open_sheet
-from openisales.readers.cell_batch import CellBatch, batch_from_rows
 from openisales.services.reader_process import ReaderCrashed, crash_message, run_in_child
 
 CHUNK_ROWS = 20_000  # rows per chunk of the per-row reader (the sheet is in memory already)
@@ -200,8 +202,14 @@ def _plain(cells: Sequence[Cell]) -> bool:
 
 def _checked(rows: SheetRows, columns: ColumnMap, spec: RowSpec, before: Chunk) -> Chunk:
     """One chunk: the batch's rows decided by the column rules, the others validated per row."""
+    decided = decide(
+        rows.batch,
+        columns,
+        call_data_must_be_json=spec.call_data_must_be_json,
+        default_region=spec.default_region,
+    )
     chunk = Chunk(
-        rows_frame([]),
+        _decided_records(decided.records, spec),
         [],
         before.total + len(rows.batch) + len(rows.others),
         before.failed_rows,
@@ -210,7 +218,7 @@ def _checked(rows: SheetRows, columns: ColumnMap, spec: RowSpec, before: Chunk) 
         before.reader,
         width=max(before.width, rows.batch.width),
     )
-    slow = [(rows.batch.row_number(i), rows.cells(i)) for i in range(len(rows.batch))]
+    slow = [(rows.batch.row_number(i), rows.cells(i)) for i in decided.undecided.to_list()]
     slow.extend(rows.others)
     slow.sort(key=lambda row: row[0])
     records: list[RecordRow] = []
@@ -230,6 +238,22 @@ def _checked(rows: SheetRows, columns: ColumnMap, spec: RowSpec, before: Chunk) 
     if records:
         chunk.rows = pl.concat([chunk.rows, rows_frame(records)]).sort("row_number")
     return chunk
+
+
+def _decided_records(records: pl.DataFrame, spec: RowSpec) -> pl.DataFrame:
+    """The rules' accepted rows as record rows of the task: campaign, task id and status."""
+    blocked = (
+        pl.col("numbers").list.eval(pl.element().is_in(sorted(spec.blocked))).list.any()
+        if spec.blocked
+        else pl.lit(False)
+    )
+    return records.with_columns(
+        campaign_pk=pl.lit(spec.campaign_pk, pl.Int64),
+        status=pl.when(blocked)
+        .then(pl.lit(int(RecordStatus.BLOCKED), pl.Int64))
+        .otherwise(pl.lit(int(RecordStatus.PENDING), pl.Int64)),
+        import_task_id=pl.lit(spec.task_id, pl.Utf8),
+    ).select(RECORD_COLUMNS)
 
 
 def _row(spec: RowSpec, row_number: int, record: CallRecord) -> RecordRow:
