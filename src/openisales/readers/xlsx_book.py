@@ -1,0 +1,280 @@
+"""The parts of an xlsx the columnar reader needs, found and read as python-calamine reads them.
+
+* ``locate``: the first visible worksheet (hidden, very hidden, chart and dialog sheets are
+  skipped, as ``workbook._first_visible_worksheet`` skips them in calamine's metadata) from
+  ``xl/workbook.xml`` and its relationships, and the shared strings and styles parts. Zip
+  members are looked up without regard to case, as calamine looks them up.
+* ``date_styles``: the ``cellXfs`` indexes whose number format would make calamine return a
+  date, time or duration for a number cell. It errs on the safe side: any number format with a
+  character that could be a date or duration token counts.
+* ``shared_strings``: ``xl/sharedStrings.xml`` as a text column, one entry per ``<si>``, decoded
+  as calamine decodes it, empty and whitespace-only strings as null.
+
+Anything these do not expect raises ``NotColumnar``.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ElementTree
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+import polars as pl
+
+from openisales.readers.xlsx_xml import (
+    NotColumnar,
+    decode_text,
+    decode_texts,
+    events,
+    not_blank,
+    read_string,
+    xml_declaration_end,
+)
+
+BLOCK_BYTES = 8 << 20
+"""How much inflated XML is handed to polars at a time (a measured sweet spot)."""
+_MAX_SMALL_PART = 16 << 20  # workbook.xml, its relationships, styles.xml: a few KB in real files
+
+# Builtin number formats calamine reads as plain numbers: General, 0, 0.00, #,##0, #,##0.00,
+# the currency, percent, scientific and fraction formats, and "@". calamine itself takes only
+# 14-22 and 45-47 for dates; the other ids (27-36, 50-81: East Asian dates) are refused here.
+_NUMBER_FORMAT_IDS = frozenset(str(i) for i in (*range(14), *range(37, 45), 48, 49))
+# A custom format of these characters alone has no date, time or duration token (d m y h s,
+# AM/PM, [h] ...): calamine reads its cells as numbers.
+_NUMBER_FORMAT_CHARS = frozenset('0123456789#?.,%+-Ee $@;()_*\\"/ ')
+
+_WS = "[ \t\r\n]*"
+_SST_HEAD = re.compile(_WS + r"<sst(?:\s[^<>]*)?>" + _WS)
+_SST_EMPTY = re.compile(_WS + r"<sst(?:\s[^<>]*)?/>" + _WS)
+_SIMPLE_STRING = r'^<t(?: xml:space="preserve")?>[^<]*</t>$'
+
+
+@dataclass(frozen=True)
+class Book:
+    """Where the first visible worksheet and the parts its cells refer to are in the zip."""
+
+    sheet_name: str
+    sheet_part: str
+    shared_strings_part: str | None
+    styles_part: str | None
+
+
+def locate(archive: zipfile.ZipFile) -> Book:
+    """The first visible worksheet, as python-calamine's metadata gives it, and its parts."""
+    rels_part = member(archive, "xl/_rels/workbook.xml.rels")
+    workbook_part = member(archive, "xl/workbook.xml")
+    if rels_part is None or workbook_part is None:
+        raise NotColumnar("no workbook.xml or no workbook relationships")
+    targets = _relationships(small_part(archive, rels_part))
+    for name, path, visible in _sheets(small_part(archive, workbook_part), targets):
+        if visible and path.split("/")[1:2] == ["worksheets"]:
+            part = member(archive, path)
+            if part is None:
+                raise NotColumnar(f"the worksheet part {path} is missing")
+            return Book(
+                name,
+                part,
+                member(archive, "xl/sharedStrings.xml"),
+                member(archive, "xl/styles.xml"),
+            )
+    raise NotColumnar("no visible worksheet")
+
+
+def member(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The zip member calamine opens for ``name`` (case-insensitive), or None."""
+    found = [info.filename for info in archive.infolist() if info.filename.lower() == name.lower()]
+    if len(found) > 1:
+        raise NotColumnar(f"several zip members named {name}")
+    return found[0] if found else None
+
+
+def small_part(archive: zipfile.ZipFile, name: str) -> str:
+    """A small XML part as text, checked to be well-formed XML."""
+    info = archive.getinfo(name)
+    if info.file_size > _MAX_SMALL_PART:
+        raise NotColumnar(f"{name} is {info.file_size:,} bytes")
+    try:
+        text = archive.read(info).decode("utf-8")
+        ElementTree.fromstring(text.lstrip("\ufeff"))
+    except (UnicodeDecodeError, ElementTree.ParseError) as exc:
+        raise NotColumnar(f"{name} is not well-formed UTF-8 XML ({exc})") from exc
+    return text[xml_declaration_end(text) :]
+
+
+def _relationships(xml: str) -> dict[str, str]:
+    targets = {}
+    for event in events(xml):
+        if event.kind == "start" and event.local == "Relationship":
+            targets[event.attribute("Id") or ""] = event.attribute("Target") or ""
+    return targets
+
+
+def _sheets(xml: str, targets: dict[str, str]) -> Iterator[tuple[str, str, bool]]:
+    """(name, part path, visible) of each sheet, in workbook order, as calamine reads them."""
+    for event in events(xml):
+        if event.kind != "start" or event.local != "sheet":
+            continue
+        name = decode_text(event.attribute("name") or "")
+        state = event.attribute("state") or "visible"
+        if state not in ("visible", "hidden", "veryHidden"):
+            raise NotColumnar(f"a sheet state {state!r}")
+        ids = [value for key, value in event.attributes if key in ("r:id", "relationships:id")]
+        if len(ids) != 1 or ids[0] not in targets:
+            raise NotColumnar(f"the sheet {name!r} has no relationship calamine finds")
+        target = targets[ids[0]]
+        if "&" in target or "&" in name or any(c in name for c in "\t\n\r"):
+            raise NotColumnar("a sheet name or part path with an entity or a line end")
+        # calamine's rule: "/xl/..." and "xl/..." are from the root, anything else under xl/.
+        path = target[1:] if target.startswith("/xl/") else target
+        path = path if path.startswith("xl/") else f"xl/{target}"
+        if path.split("/")[1:2] not in (["worksheets"], ["chartsheets"], ["dialogsheets"]):
+            raise NotColumnar(f"a sheet part calamine does not know: {target!r}")
+        yield name, path, state == "visible"
+
+
+def date_styles(archive: zipfile.ZipFile, part: str | None) -> frozenset[int]:
+    """The ``s`` values of number cells that calamine may read as a date, time or duration.
+
+    Follows calamine's reading of ``styles.xml``: the custom formats of ``<numFmts>`` (by the
+    raw ``numFmtId``, non-empty ``formatCode`` only), then one entry per ``<xf>`` of
+    ``<cellXfs>``; an ``s`` beyond the list is a plain number to calamine.
+    """
+    if part is None:
+        return frozenset()
+    custom: dict[str, str] = {}
+    risky: list[int] = []
+    section = ""
+    count = 0
+    for event in events(small_part(archive, part)):
+        local = event.local
+        if event.kind == "start" and not section and local in ("numFmts", "cellXfs"):
+            if local == "numFmts" and count:
+                raise NotColumnar("styles.xml has <numFmts> after <cellXfs>")
+            section = local
+        elif event.kind == "end" and local == section:
+            section = ""
+        elif event.kind == "start" and section == "numFmts" and local == "numFmt":
+            code = event.attribute("formatCode") or ""
+            if code:
+                custom[event.attribute("numFmtId") or ""] = code
+        elif event.kind == "start" and section == "cellXfs" and local == "xf":
+            if not _plain_number_format(event.attribute("numFmtId"), custom):
+                risky.append(count)
+            count += 1
+        elif event.kind == "end" and local == "styleSheet" and not section:
+            break
+    return frozenset(risky)
+
+
+def _plain_number_format(format_id: str | None, custom: dict[str, str]) -> bool:
+    if format_id is None:
+        return True
+    if format_id in custom:
+        return set(custom[format_id]) <= _NUMBER_FORMAT_CHARS
+    return format_id in _NUMBER_FORMAT_IDS
+
+
+# --- shared strings -----------------------------------------------------------------------
+
+
+def shared_strings(archive: zipfile.ZipFile, part: str | None) -> pl.Series:
+    """The shared strings table: decoded texts, null for empty and whitespace-only ones."""
+    if part is None:
+        return pl.Series("shared", [], dtype=pl.Utf8)
+    columns = []
+    first = True
+    closed = False
+    with archive.open(part) as stream:
+        skip_crc(stream)
+        for block, last in blocks(stream, b"</si>"):
+            if last:
+                block, closed = _strip_sst_end(block)
+            pieces = utf8_pieces(block, "<si>")
+            head = pieces[0]
+            if first:
+                head = head[xml_declaration_end(head) :]
+                if len(pieces) == 1 and not closed and _SST_EMPTY.fullmatch(head):
+                    return pl.Series("shared", [], dtype=pl.Utf8)
+                if not _SST_HEAD.fullmatch(head):
+                    raise NotColumnar("sharedStrings.xml does not start as expected")
+            elif head.strip(" \t\r\n"):
+                raise NotColumnar("unexpected content between shared strings")
+            first = False
+            columns.append(_strings(pieces.slice(1)))
+    if not closed:
+        raise NotColumnar("sharedStrings.xml does not end with </sst>")
+    return pl.concat(columns).alias("shared") if columns else pl.Series("shared", [], pl.Utf8)
+
+
+def _strip_sst_end(block: bytes) -> tuple[bytes, bool]:
+    stripped = block.rstrip(b" \t\r\n")
+    if stripped.endswith(b"</sst>"):
+        return stripped[: -len(b"</sst>")], True
+    return block, False
+
+
+def _strings(pieces: pl.Series) -> pl.Series:
+    """The strings of the pieces that follow each ``<si>`` (each ends with ``</si>``)."""
+    trimmed = pieces.str.strip_chars_end(" \t\r\n")
+    if not trimmed.str.ends_with("</si>").all():
+        raise NotColumnar("a shared string that does not end with </si>")
+    bodies = trimmed.str.strip_suffix("</si>")
+    simple = bodies.str.contains(_SIMPLE_STRING)
+    body = pl.col("body")
+    start = body.str.find(">", literal=True) + 1  # a byte offset
+    length = body.str.len_bytes().cast(pl.Int64) - start - len("</t>")
+    raw = pl.when(pl.col("simple")).then(body.cast(pl.Binary).bin.slice(start, length))
+    frame = pl.DataFrame({"body": bodies, "simple": simple})
+    texts = decode_texts(frame.select(raw.cast(pl.Utf8)).to_series())
+    if not simple.all():
+        indexes = simple.not_().arg_true()
+        rich = [read_string(body) for body in bodies.gather(indexes)]
+        texts = texts.scatter(indexes, pl.Series(rich, dtype=pl.Utf8))
+    return pl.select(pl.when(not_blank(pl.lit(texts))).then(pl.lit(texts))).to_series()
+
+
+# --- streaming ----------------------------------------------------------------------------
+
+
+def blocks(stream: IO[bytes], separator: bytes) -> Iterator[tuple[bytes, bool]]:
+    """The inflated part in blocks of about ``BLOCK_BYTES``, each cut after a ``separator``.
+
+    Yields ``(block, is_last)``; the last block holds whatever follows the last separator.
+    """
+    carry = b""
+    while chunk := stream.read(BLOCK_BYTES):
+        data = carry + chunk if carry else chunk
+        cut = data.rfind(separator)
+        if cut < 0:
+            carry = data
+            continue
+        cut += len(separator)
+        if carry or cut < len(data):
+            carry = data[cut:]
+            yield data[:cut], False
+        else:
+            carry = b""
+            yield data, False
+    yield carry, True
+
+
+def skip_crc(stream: IO[bytes]) -> None:
+    """Do not compute the CRC-32 of what ``stream`` inflates (a third of the inflating time).
+
+    calamine stops reading a sheet at ``</sheetData>`` and so does not check it either; a
+    damaged deflate stream still fails to inflate.
+    """
+    if hasattr(stream, "_expected_crc"):
+        stream._expected_crc = None
+
+
+def utf8_pieces(block: bytes, separator: str) -> pl.Series:
+    """``block`` as UTF-8 text, split at each ``separator`` (which is dropped)."""
+    try:
+        text = pl.Series("piece", [block], dtype=pl.Binary).cast(pl.Utf8)
+    except pl.exceptions.InvalidOperationError as exc:
+        raise NotColumnar("XML that is not UTF-8") from exc
+    return text.str.split(separator).explode()
