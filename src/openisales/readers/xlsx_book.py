@@ -8,7 +8,7 @@
   date, time or duration for a number cell. It errs on the safe side: any number format with a
   character that could be a date or duration token counts.
 * ``shared_strings``: ``xl/sharedStrings.xml`` as a text column, one entry per ``<si>``, decoded
-  as calamine decodes it, empty and whitespace-only strings as null.
+  as calamine decodes it.
 
 Anything these do not expect raises ``NotColumnar``.
 """
@@ -26,10 +26,8 @@ import polars as pl
 
 from openisales.readers.xlsx_xml import (
     NotColumnar,
-    decode_text,
     decode_texts,
     events,
-    not_blank,
     read_string,
     xml_declaration_end,
 )
@@ -46,6 +44,9 @@ _NUMBER_FORMAT_IDS = frozenset(str(i) for i in (*range(14), *range(37, 45), 48, 
 # AM/PM, [h] ...): calamine reads its cells as numbers.
 _NUMBER_FORMAT_CHARS = frozenset('0123456789#?.,%+-Ee $@;()_*\\"/ ')
 
+_OFFICE_DOCUMENT = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+)
 _WS = "[ \t\r\n]*"
 _SST_HEAD = re.compile(_WS + r"<sst(?:\s[^<>]*)?>" + _WS)
 _SST_EMPTY = re.compile(_WS + r"<sst(?:\s[^<>]*)?/>" + _WS)
@@ -64,10 +65,20 @@ class Book:
 
 def locate(archive: zipfile.ZipFile) -> Book:
     """The first visible worksheet, as python-calamine's metadata gives it, and its parts."""
+    package_part = member(archive, "_rels/.rels")
     rels_part = member(archive, "xl/_rels/workbook.xml.rels")
     workbook_part = member(archive, "xl/workbook.xml")
-    if rels_part is None or workbook_part is None:
-        raise NotColumnar("no workbook.xml or no workbook relationships")
+    if package_part is None or rels_part is None or workbook_part is None:
+        raise NotColumnar("no _rels/.rels, workbook.xml or workbook relationships")
+    documents = [
+        event.attribute("Target") or ""
+        for event in events(small_part(archive, package_part))
+        if event.kind == "start"
+        and event.local == "Relationship"
+        and event.attribute("Type") == _OFFICE_DOCUMENT
+    ]
+    if [target.removeprefix("/") for target in documents] != ["xl/workbook.xml"]:
+        raise NotColumnar("the package does not point to xl/workbook.xml alone")
     targets = _relationships(small_part(archive, rels_part))
     for name, path, visible in _sheets(small_part(archive, workbook_part), targets):
         if visible and path.split("/")[1:2] == ["worksheets"]:
@@ -117,7 +128,7 @@ def _sheets(xml: str, targets: dict[str, str]) -> Iterator[tuple[str, str, bool]
     for event in events(xml):
         if event.kind != "start" or event.local != "sheet":
             continue
-        name = decode_text(event.attribute("name") or "")
+        name = event.attribute("name") or ""
         state = event.attribute("state") or "visible"
         if state not in ("visible", "hidden", "veryHidden"):
             raise NotColumnar(f"a sheet state {state!r}")
@@ -181,7 +192,7 @@ def _plain_number_format(format_id: str | None, custom: dict[str, str]) -> bool:
 
 
 def shared_strings(archive: zipfile.ZipFile, part: str | None) -> pl.Series:
-    """The shared strings table: decoded texts, null for empty and whitespace-only ones."""
+    """The shared strings table: the decoded texts, in order."""
     if part is None:
         return pl.Series("shared", [], dtype=pl.Utf8)
     columns = []
@@ -192,6 +203,8 @@ def shared_strings(archive: zipfile.ZipFile, part: str | None) -> pl.Series:
         for block, last in blocks(stream, b"</si>"):
             if last:
                 block, closed = _strip_sst_end(block)
+            # An empty <si/> is the empty string, and must be a piece of its own.
+            block = block.replace(b"<si/>", b"<si></si>")
             pieces = utf8_pieces(block, "<si>")
             head = pieces[0]
             if first:
@@ -228,12 +241,14 @@ def _strings(pieces: pl.Series) -> pl.Series:
     length = body.str.len_bytes().cast(pl.Int64) - start - len("</t>")
     raw = pl.when(pl.col("simple")).then(body.cast(pl.Binary).bin.slice(start, length))
     frame = pl.DataFrame({"body": bodies, "simple": simple})
-    texts = decode_texts(frame.select(raw.cast(pl.Utf8)).to_series())
+    texts = decode_texts(
+        frame.select(raw.cast(pl.Utf8)).to_series(), ~bodies.str.starts_with("<t xml:space=")
+    )
     if not simple.all():
         indexes = simple.not_().arg_true()
         rich = [read_string(body) for body in bodies.gather(indexes)]
         texts = texts.scatter(indexes, pl.Series(rich, dtype=pl.Utf8))
-    return pl.select(pl.when(not_blank(pl.lit(texts))).then(pl.lit(texts))).to_series()
+    return texts
 
 
 # --- streaming ----------------------------------------------------------------------------

@@ -41,25 +41,25 @@ _REF = r'[A-Z]{1,3}[0-9]{1,7}"'
 _ATTRS = r'(?: [st]="[0-9A-Za-z]{1,9}"){0,2}'  # each distinct one is checked by _attributes
 _TAIL = r"(?:[ \t\r\n]|</row>|<row(?:\s[^<>]*)?>)*"  # row tags and whitespace between cells
 _STRICT = (
-    rf"^{_REF}{_ATTRS}(?:/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space=\"preserve\")?>[^<]*</t></is>"
+    rf"^{_REF}{_ATTRS}(?: ?/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space=\"preserve\")?>[^<]*</t></is>"
     rf"|<is><t/></is>|<is></is>|)</c>){_TAIL}$"
 )
 _FORMULA = r"(?:<f(?:\s[^<>]*)?/>|<f(?:\s[^<>]*)?>[^<]*</f>)"
 _INLINE = rf'<is>{_WS}(?:<t(?: xml:space="preserve")?>[^<]*</t>|<t/>)?{_WS}</is>'
 _LENIENT = (
-    rf"^{_REF}{_ATTRS}(?:/>|>{_WS}(?:(?:{_FORMULA}{_WS})?(?:<v>[^<]*</v>{_WS})?|{_INLINE}{_WS})"
+    rf"^{_REF}{_ATTRS}(?: ?/>|>{_WS}(?:(?:{_FORMULA}{_WS})?(?:<v>[^<]*</v>{_WS})?|{_INLINE}{_WS})"
     rf"</c>){_TAIL}$"
 )
 _LENIENT_PARTS = (
     rf"^[A-Z]+[0-9]+\"[^>]*>{_WS}(?:{_FORMULA}{_WS})?"
-    rf'(?:<v>([^<]*)</v>|(<is>){_WS}(?:<t(?: xml:space="preserve")?>([^<]*)</t>)?)?'
+    rf'(?:<v>([^<]*)</v>|(<is>){_WS}(?:<t( xml:space="preserve")?>([^<]*)</t>)?)?'
 )
 _BETWEEN_ROWS = re.compile(_TAIL)
 _INDEX = "^[0-9]{1,10}$"
 _NUMBER = r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 _ATTRIBUTES = re.compile(
     r'(?: s="([0-9]{1,9})"(?: t="(s|n|str|inlineStr)")?| t="(s|n|str|inlineStr)"'
-    r'(?: s="([0-9]{1,9})")?)?(/?)'
+    r'(?: s="([0-9]{1,9})")?)?(?: ?/)?'
 )
 
 # Cell types, and the forms of a cell's content.
@@ -70,7 +70,13 @@ NO_VALUE, VALUE, INLINE_STRING = 0, 1, 2
 MAX_BLOCK_TEXT_BYTES = 256 << 20
 """The text one block's shared-string cells may expand to."""
 
-CELL_SCHEMA = {"row": pl.Int64, "column": pl.Int64, "text": pl.Utf8, "number": pl.Float64}
+CELL_SCHEMA = {
+    "row": pl.Int64,
+    "column": pl.Int64,
+    "text": pl.Utf8,
+    "chars": pl.UInt32,  # the text's length, blank or not (the size limit names either)
+    "number": pl.Float64,
+}
 
 
 def sheet_blocks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
@@ -100,7 +106,7 @@ def sheet_blocks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
 
 _PREFIX = re.compile(r"(?:[^<&]|<[A-Za-z_][^<>]*>|</[A-Za-z_][^<>]*>)*")
 _DIMENSION = re.compile(r"<dimension(?:\s[^<>]*)?>")
-_DIMENSION_REF = re.compile(r'<dimension ref="[A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?"/>')
+_DIMENSION_REF = re.compile(r'<dimension ref="[A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?"\s*/>')
 
 
 def _after_sheet_data_start(block: bytes) -> bytes | None:
@@ -135,8 +141,8 @@ class SheetCells:
         self.last_key = -1  # the position of the last cell read, to check the order
 
     def read(self, block: bytes) -> pl.DataFrame:
-        """``row``, ``column`` (0-based), ``text`` (null when blank) and ``number`` of the
-        block's non-empty cells, in sheet order."""
+        """``row``, ``column`` (0-based), ``text`` (null when blank), ``chars`` and ``number``
+        of the block's non-empty cells, in sheet order."""
         pieces = utf8_pieces(block, _CELL_START)
         if not _BETWEEN_ROWS.fullmatch(pieces[0]):
             raise NotColumnar(f"unexpected XML between rows: {pieces[0][:60]!r}")
@@ -162,6 +168,8 @@ class SheetCells:
             .then(form == VALUE)
             .otherwise((form == VALUE) & (value != ""))
         )
+        if cells.is_empty():
+            return pl.DataFrame(schema=CELL_SCHEMA)
         cells = cells.with_columns(column=_column_indexes(cells["letters"]))
         self._check_order(cells)
         kinds = cells["type"]
@@ -172,7 +180,7 @@ class SheetCells:
         texts = pl.select(
             pl.when(pl.lit(kinds).is_in([INLINE, FORMULA_TEXT])).then(pl.lit(values))
         ).to_series()
-        texts = decode_texts(texts)
+        texts = decode_texts(texts, cells["trim"])
         shared = kinds == SHARED
         if shared.any():
             texts = texts.scatter(shared.arg_true(), self._shared(values.filter(shared)))
@@ -183,6 +191,7 @@ class SheetCells:
                 "text": pl.select(
                     pl.when(not_blank(pl.lit(texts))).then(pl.lit(texts))
                 ).to_series(),
+                "chars": texts.str.len_chars(),
                 "number": pl.select(
                     pl.when(pl.lit(numbers)).then(pl.lit(values).cast(pl.Float64, strict=False))
                 ).to_series(),
@@ -260,6 +269,7 @@ def _strict_parts(cells: pl.Series) -> pl.DataFrame:
     return frame.select(
         _head(piece).alias("head"),
         form=pl.when("v").then(VALUE).when("i").then(INLINE_STRING).otherwise(NO_VALUE),
+        trim=probe == "<is><t>",  # no xml:space="preserve"
         value=pl.when(offset.is_not_null())
         .then(_byte_slice(piece, gt + offset, pl.col("end") - gt - offset))
         .when("i")
@@ -287,9 +297,10 @@ def _lenient_parts(cells: pl.Series) -> pl.DataFrame:
             value=pl.coalesce(
                 groups.field("1"),
                 pl.when(groups.field("2").is_not_null()).then(
-                    groups.field("3").fill_null(pl.lit(""))
+                    groups.field("4").fill_null(pl.lit(""))
                 ),
             ),
+            trim=groups.field("2").is_not_null() & groups.field("3").is_null(),
         )
         .unnest("head")
     )
@@ -331,6 +342,6 @@ def _attributes(text: str) -> tuple[int, int]:
     match = _ATTRIBUTES.fullmatch(text)
     if match is None:
         raise NotColumnar(f"cell attributes this reader does not read: {text!r}")
-    style_first, type_second, type_first, style_second, _ = match.groups()
+    style_first, type_second, type_first, style_second = match.groups()
     style = style_first or style_second
     return _TYPES[type_second or type_first], int(style) if style else -1

@@ -35,7 +35,7 @@ from openisales.readers.cell_batch import (
     text_column,
 )
 from openisales.readers.model import Limits, ReadError, ReadErrorKind
-from openisales.readers.rows import _cell_too_large, check_row_count
+from openisales.readers.rows import cell_too_large, check_row_count
 from openisales.readers.xlsx_book import date_styles, locate, shared_strings
 from openisales.readers.xlsx_cells import SheetCells, scalar_int, sheet_blocks
 from openisales.readers.xlsx_scan import UsedRange, check_before_reading, check_used_range
@@ -115,9 +115,9 @@ class _Progress:
     last_row: int = 0  # the last sheet row holding such a cell (0: none yet)
     header_row: int = 0  # the first non-blank row (0: none yet)
     data_rows: int = 0  # non-blank rows after the header
-    long_row: int = 0  # the first cell over the size limit: its row, column and text
+    long_row: int = 0  # the cell the size limit names: its row, column and length
     long_column: int = 0
-    long_text: str = ""
+    long_chars: int = 0
 
 
 class _Stream:
@@ -177,10 +177,10 @@ class _Stream:
         if cells.is_empty():
             return True
         self._extend(cells)
+        self._check_lengths(cells)
         kept = cells.filter(pl.col("text").is_not_null() | pl.col("number").is_not_null())
         if kept.is_empty():
             return True
-        self._check_lengths(kept)
         rows = kept["row"].unique(maintain_order=True)
         progress = self.progress
         header_here = not progress.header_row
@@ -209,21 +209,19 @@ class _Stream:
         if columns > self.limits.max_columns or columns * rows > self.limits.max_cells:
             self.failing = True
 
-    def _check_lengths(self, kept: pl.DataFrame) -> None:
-        """Note the sheet's first text over the cell size limit (leftmost in its row)."""
+    def _check_lengths(self, cells: pl.DataFrame) -> None:
+        """Note the sheet's first row with a text over the cell size limit."""
         if self.progress.long_row:
             return
-        limit = self.limits.max_cell_chars
-        texts = kept["text"]
-        suspects = texts.str.len_bytes() > limit  # characters <= bytes: a cheap first pass
-        if not suspects.any():
+        over = cells.filter(pl.col("chars") > self.limits.max_cell_chars)
+        rows = over.filter(pl.col("text").is_not_null())["row"]  # blank text never fails
+        if rows.is_empty():
             return
-        long = kept.filter(suspects & (texts.str.len_chars() > limit))
-        if long.is_empty():
-            return
-        self.progress.long_row = int(long["row"][0])
-        self.progress.long_column = int(long["column"][0])
-        self.progress.long_text = str(long["text"][0])
+        # The per-row reader names the row's first text over the limit, be it blank.
+        first = over.row(over["row"].search_sorted(rows[0]), named=True)
+        self.progress.long_row = first["row"]
+        self.progress.long_column = first["column"]
+        self.progress.long_chars = first["chars"]
         self.failing = True
 
     def _finish(self) -> None:
@@ -253,10 +251,10 @@ class _Stream:
             raise self._too_long()
 
     def _too_long(self) -> ReadError:
-        # The per-row reader's own message, built by its own function.
         progress = self.progress
-        raw = [None] * progress.long_column + [progress.long_text]
-        return _cell_too_large(progress.long_row, raw, 0, self.limits.max_cell_chars)
+        return cell_too_large(
+            progress.long_row, progress.long_column, progress.long_chars, self.limits.max_cell_chars
+        )
 
     def _buffered_rows(self) -> int:
         return sum(frame.height for frame in self.pending)

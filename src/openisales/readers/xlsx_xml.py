@@ -7,6 +7,8 @@ per-row reader the columnar one must match cell for cell:
   normalisation; ``&#13;`` stays ``\\r``, U+0085 and U+2028 stay as they are);
 * entities: ``&lt; &gt; &amp; &quot; &apos;`` and numeric references, in one left-to-right pass
   (``&amp;lt;`` is ``&lt;``); any other entity makes calamine refuse the file;
+* spaces: a ``<t>`` without ``xml:space="preserve"`` loses the spaces, tabs and line ends at
+  both ends (after the entities: ``&#32;a`` is "a");
 * ``_xHHHH_``: after the entities, each ``_x00HH_`` (lower-case ``x``, four hex digits of a
   value up to 0xFF, either case) of one ``<t>`` or ``<v>`` becomes that character, left to right
   without overlap; ``_x0100_`` and above stay as written, and one split over two rich-text
@@ -71,21 +73,38 @@ def _entity(match: re.Match[str]) -> str:
     return chr(code)
 
 
-def decode_text(raw: str) -> str:
-    """The text of one ``<t>`` or ``<v>`` element (no tags inside) as calamine gives it."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
-    if "&" in text:
-        decoded = _ENTITY.sub(_entity, text)
-        if text.count("&") != len(_ENTITY.findall(text)):
-            raise NotColumnar("an XML entity other than &lt; &gt; &amp; &quot; &apos; &#...;")
-        text = decoded
-    if _BYTE_ESCAPE_MARK in text:
-        text = _BYTE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    return text
+def decode_text(raw: str, *, trim: bool) -> str:
+    """The text of one ``<t>`` or ``<v>`` element (no tags inside) as calamine gives it.
+
+    ``trim``: a ``<t>`` without ``xml:space="preserve"`` loses the spaces, tabs and line ends
+    at both ends, once its entities are decoded (``&#32;a`` is "a") and before its ``_x00HH_``
+    are (``_x0020_a`` is " a").
+    """
+    text = _entities(raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw)
+    return _bytes(text.strip(XML_SPACE) if trim else text)
 
 
-def decode_texts(raw: pl.Series) -> pl.Series:
-    """``decode_text`` for a column of element texts: polars for the common cases.
+XML_SPACE = " \t\r\n"
+
+
+def _entities(text: str) -> str:
+    if "&" not in text:
+        return text
+    decoded = _ENTITY.sub(_entity, text)
+    if text.count("&") != len(_ENTITY.findall(text)):
+        raise NotColumnar("an XML entity other than &lt; &gt; &amp; &quot; &apos; &#...;")
+    return decoded
+
+
+def _bytes(text: str) -> str:
+    if _BYTE_ESCAPE_MARK not in text:
+        return text
+    return _BYTE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def decode_texts(raw: pl.Series, trim: pl.Series | None = None) -> pl.Series:
+    """``decode_text`` for a column of element texts (``trim``: a column of flags, or none
+    trimmed), with polars for the common cases.
 
     Only texts holding a line end, an ``&`` or an ``_x00`` are touched; of those, texts whose
     entities are all named are decoded by replacements (``&amp;`` last, so that ``&amp;lt;``
@@ -102,11 +121,15 @@ def decode_texts(raw: pl.Series) -> pl.Series:
             texts.str.count_matches("&", literal=True) == texts.str.count_matches(_NAMED_PATTERN)
         ).fill_null(False)
         texts = _replace_where(texts, amp & named_only, _replace_named)
-        texts = _replace_where(texts, amp & ~named_only, _decode_each)
+        texts = _replace_where(texts, amp & ~named_only, _entities_each)
+    if trim is not None and trim.any():
+        texts = pl.select(
+            pl.when(pl.lit(trim))
+            .then(pl.lit(texts).str.strip_chars(XML_SPACE))
+            .otherwise(pl.lit(texts))
+        ).to_series()
     escaped = texts.str.contains(_BYTE_ESCAPE_MARK, literal=True).fill_null(False)
-    if escaped.any():
-        texts = _replace_where(texts, escaped, _unescape_bytes_each)
-    return texts
+    return _replace_where(texts, escaped, _bytes_each)
 
 
 def _replace_named(texts: pl.Series) -> pl.Series:
@@ -115,17 +138,13 @@ def _replace_named(texts: pl.Series) -> pl.Series:
     return texts
 
 
-def _decode_each(texts: pl.Series) -> pl.Series:
-    # Texts with numeric references (or a stray "&", which raises): rare, so one by one. Their
-    # line ends are already normalised, which decode_text does again harmlessly.
-    return pl.Series([decode_text(text) for text in texts], dtype=pl.Utf8)
+def _entities_each(texts: pl.Series) -> pl.Series:
+    # Texts with numeric references (or a stray "&", which raises): rare, so one by one.
+    return pl.Series([_entities(text) for text in texts], dtype=pl.Utf8)
 
 
-def _unescape_bytes_each(texts: pl.Series) -> pl.Series:
-    return pl.Series(
-        [_BYTE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) for text in texts],
-        dtype=pl.Utf8,
-    )
+def _bytes_each(texts: pl.Series) -> pl.Series:
+    return pl.Series([_bytes(text) for text in texts], dtype=pl.Utf8)
 
 
 def _replace_where(
@@ -232,7 +251,7 @@ def read_string(content: str) -> str:
         elif event.kind == "end" and event.local == "rPh":
             phonetic = False
         elif event.kind == "start" and event.local == "t" and not phonetic:
-            value = _element_text(stream, event.name)
+            value = _element_text(stream, event)
             if rich is None:
                 return value
             rich += value
@@ -241,13 +260,16 @@ def read_string(content: str) -> str:
     return rich or ""
 
 
-def _element_text(stream: Iterator[Event], name: str) -> str:
+def _element_text(stream: Iterator[Event], start: Event) -> str:
+    space = start.attribute("xml:space")
+    if space is not None and "&" in space:
+        raise NotColumnar("an xml:space attribute with an entity")
     parts = []
     for event in stream:
         if event.kind == "text":
             parts.append(event.text)
-        elif event.kind == "end" and event.name == name:
-            return decode_text("".join(parts))
+        elif event.kind == "end" and event.name == start.name:
+            return decode_text("".join(parts), trim=space != "preserve")
         else:
-            raise NotColumnar(f"markup inside <{name}>")
-    raise NotColumnar(f"an unterminated <{name}>")
+            raise NotColumnar(f"markup inside <{start.name}>")
+    raise NotColumnar(f"an unterminated <{start.name}>")
