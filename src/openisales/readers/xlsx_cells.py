@@ -159,15 +159,18 @@ class SheetCells:
         if scalar_int(parts["row"].min()) < 1:
             raise NotColumnar("a cell in row 0")  # calamine refuses it, even an empty one
         form, kind, value = pl.col("form"), pl.col("type"), pl.col("value")
-        if parts.select(((form == INLINE_STRING) & (kind != INLINE)).any()).item():
-            raise NotColumnar("an inline string in a cell not of type inlineStr")
-        cells = parts.filter(
-            pl.when(kind == INLINE)
+        checks = parts.select(
+            inline_elsewhere=((form == INLINE_STRING) & (kind != INLINE)).any(),
+            keep=pl.when(kind == INLINE)
             .then(form == INLINE_STRING)
             .when(kind == FORMULA_TEXT)
             .then(form == VALUE)
-            .otherwise((form == VALUE) & (value != ""))
+            .otherwise((form == VALUE) & (value != "")),
         )
+        if checks["inline_elsewhere"][0]:
+            raise NotColumnar("an inline string in a cell not of type inlineStr")
+        keep = checks["keep"]
+        cells = parts if keep.all() else parts.filter(keep)  # calamine skips empty cells
         if cells.is_empty():
             return pl.DataFrame(schema=CELL_SCHEMA)
         cells = cells.with_columns(column=_column_indexes(cells["letters"]))
@@ -177,21 +180,22 @@ class SheetCells:
         numbers = kinds == NUMBER
         if numbers.any():
             self._check_numbers(values.filter(numbers), cells["style"].filter(numbers))
-        texts = pl.select(
-            pl.when(pl.lit(kinds).is_in([INLINE, FORMULA_TEXT])).then(pl.lit(values))
-        ).to_series()
-        texts = decode_texts(texts, cells["trim"])
+        # Numbers and shared string indexes are digits: decoding leaves them as they are.
+        texts = decode_texts(values, cells["trim"])
         shared = kinds == SHARED
         if shared.any():
             texts = texts.scatter(shared.arg_true(), self._shared(values.filter(shared)))
+        is_text = pl.lit(~numbers)
         return pl.DataFrame(
             {
                 "row": cells["row"],
                 "column": cells["column"],
                 "text": pl.select(
-                    pl.when(not_blank(pl.lit(texts))).then(pl.lit(texts))
+                    pl.when(is_text & not_blank(pl.lit(texts))).then(pl.lit(texts))
                 ).to_series(),
-                "chars": texts.str.len_chars(),
+                "chars": pl.select(
+                    pl.when(is_text).then(pl.lit(texts).str.len_chars())
+                ).to_series(),
                 "number": pl.select(
                     pl.when(pl.lit(numbers)).then(pl.lit(values).cast(pl.Float64, strict=False))
                 ).to_series(),
@@ -231,9 +235,13 @@ class SheetCells:
 
 def _parts(cells: pl.Series) -> pl.DataFrame:
     """Per cell text: column letters, row digits, the attributes after ``r``, the content's
-    form and its value (raw XML text)."""
-    if cells.str.contains(_STRICT).all():
-        return _strict_parts(cells)
+    form, its value (raw XML text) and whether that is a ``<t>`` to trim."""
+    try:
+        parts = _strict_parts(cells)
+    except pl.exceptions.PolarsError:  # a byte slice in the middle of a character
+        parts = None
+    if parts is not None and parts["strict"].all():
+        return parts.drop("strict")
     fits = cells.str.contains(_LENIENT)
     if not fits.all():
         raise NotColumnar(f"a cell this reader does not read: {cells.filter(~fits)[0][:80]!r}")
@@ -247,9 +255,9 @@ def _head(cells: pl.Expr) -> pl.Expr:
 
 
 def _strict_parts(cells: pl.Series) -> pl.DataFrame:
-    # Every cell has one of a few exact forms, so positions say it all: the content starts
-    # after the first ">" and a value ends at the first "</" (str.find gives byte offsets).
-    # One step per with_columns, so that each expression is computed once.
+    # When every cell has one of a few exact forms (``strict``), positions say it all: the
+    # content starts after the first ">" and a value ends at the first "</" (str.find gives
+    # byte offsets). One step per with_columns, so that each expression is computed once.
     piece = pl.col("piece")
     frame = pl.DataFrame({"piece": cells}).with_columns(
         gt=piece.str.find(">", literal=True), end=piece.str.find("</", literal=True)
@@ -266,8 +274,9 @@ def _strict_parts(cells: pl.Series) -> pl.DataFrame:
         .then(29)
     )
     gt, offset = pl.col("gt"), pl.col("offset")
-    return frame.select(
-        _head(piece).alias("head"),
+    return frame.select(  # the check runs beside the extraction (another thread)
+        strict=piece.str.contains(_STRICT),
+        head=_head(piece),
         form=pl.when("v").then(VALUE).when("i").then(INLINE_STRING).otherwise(NO_VALUE),
         trim=probe == "<is><t>",  # no xml:space="preserve"
         value=pl.when(offset.is_not_null())

@@ -178,10 +178,10 @@ class _Stream:
             return True
         self._extend(cells)
         self._check_lengths(cells)
-        kept = cells.filter(pl.col("text").is_not_null() | pl.col("number").is_not_null())
+        kept = (cells["text"].is_not_null() | cells["number"].is_not_null()).arg_true()
         if kept.is_empty():
             return True
-        rows = kept["row"].unique(maintain_order=True)
+        rows = cells["row"].gather(kept).unique(maintain_order=True)
         progress = self.progress
         header_here = not progress.header_row
         if header_here:
@@ -192,7 +192,7 @@ class _Stream:
             self.failing = True
         if self.failing:
             return True
-        wide = _wide(kept, progress.width)
+        wide = _wide(cells, kept, progress.width)
         if header_here:
             self.header = CellBatch(wide.head(1), progress.width).cells(0)
             wide = wide.slice(1)
@@ -264,22 +264,23 @@ class _Stream:
 
     def _batch(self) -> CellBatch:
         width = self.progress.width
-        frames = pl.concat([_padded(frame, width) for frame in self.pending])
+        frames = pl.concat([_padded(frame, width) for frame in self.pending], rechunk=False)
         batch, rest = frames.head(self.batch_rows), frames.slice(self.batch_rows)
         self.pending = [rest] if rest.height else []
         return CellBatch(batch, width)
 
 
-def _wide(cells: pl.DataFrame, width: int) -> pl.DataFrame:
-    """Non-blank cells (``row``, ``column``, ``text``, ``number``, in sheet order) as rows of
-    the batch layout over ``width`` columns: each cell is gathered into its row's slot."""
-    rows = cells["row"]
+def _wide(cells: pl.DataFrame, kept: pl.Series, width: int) -> pl.DataFrame:
+    """The ``kept`` (non-blank) cells of ``cells`` (``row``, ``column``, ``text``, ``number``,
+    in sheet order) as rows of the batch layout over ``width`` columns: each cell is gathered
+    into its row's slot."""
+    rows = cells["row"].gather(kept)
     starts = rows != rows.shift(1)
     starts[0] = True
     index = starts.cast(pl.Int64).cum_sum() - 1
     count = int(index[-1]) + 1
     slots = pl.repeat(None, count * width, dtype=pl.Int64, eager=True)
-    slots.scatter(index * width + cells["column"], pl.int_range(0, cells.height, eager=True))
+    slots.scatter(index * width + cells["column"].gather(kept), kept.cast(pl.Int64))
     texts, numbers = cells["text"].gather(slots), cells["number"].gather(slots)
     columns = {ROW: rows.filter(starts)}
     for column in range(width):

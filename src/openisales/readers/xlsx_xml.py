@@ -111,6 +111,8 @@ def decode_texts(raw: pl.Series, trim: pl.Series | None = None) -> pl.Series:
     stays ``&lt;``), the others one by one.
     """
     texts = raw
+    if not texts.str.contains_any(["\r", "&", _BYTE_ESCAPE_MARK]).any():
+        return _trimmed(texts, trim)  # the usual block: one pass finds nothing to decode
     if texts.str.contains("\r", literal=True).any():
         texts = texts.str.replace_all("\r\n", "\n", literal=True).str.replace_all(
             "\r", "\n", literal=True
@@ -122,14 +124,21 @@ def decode_texts(raw: pl.Series, trim: pl.Series | None = None) -> pl.Series:
         ).fill_null(False)
         texts = _replace_where(texts, amp & named_only, _replace_named)
         texts = _replace_where(texts, amp & ~named_only, _entities_each)
-    if trim is not None and trim.any():
-        texts = pl.select(
-            pl.when(pl.lit(trim))
-            .then(pl.lit(texts).str.strip_chars(XML_SPACE))
-            .otherwise(pl.lit(texts))
-        ).to_series()
+    texts = _trimmed(texts, trim)
     escaped = texts.str.contains(_BYTE_ESCAPE_MARK, literal=True).fill_null(False)
     return _replace_where(texts, escaped, _bytes_each)
+
+
+def _trimmed(texts: pl.Series, trim: pl.Series | None) -> pl.Series:
+    if trim is None or not trim.any():
+        return texts
+    ends = texts.cast(pl.Binary)
+    space = [ord(c) for c in XML_SPACE]
+    edges = (
+        ends.bin.get(0, null_on_oob=True).is_in(space)
+        | ends.bin.get(-1, null_on_oob=True).is_in(space)
+    ).fill_null(False)
+    return _replace_where(texts, trim & edges, lambda some: some.str.strip_chars(XML_SPACE))
 
 
 def _replace_named(texts: pl.Series) -> pl.Series:
