@@ -259,21 +259,17 @@ def blocks(stream: IO[bytes], separator: bytes) -> Iterator[tuple[bytes, bool]]:
     """The inflated part in blocks of about ``BLOCK_BYTES``, each cut after a ``separator``.
 
     Yields ``(block, is_last)``; the last block holds whatever follows the last separator.
+    Each block is copied once: the unfinished end of the previous read joins the next one.
     """
     carry = b""
     while chunk := stream.read(BLOCK_BYTES):
-        data = carry + chunk if carry else chunk
-        cut = data.rfind(separator)
+        cut = chunk.rfind(separator)
         if cut < 0:
-            carry = data
+            carry += chunk  # no separator in a whole read: a very long row (or element)
             continue
         cut += len(separator)
-        if carry or cut < len(data):
-            carry = data[cut:]
-            yield data[:cut], False
-        else:
-            carry = b""
-            yield data, False
+        yield carry + chunk[:cut] if carry or cut < len(chunk) else chunk, False
+        carry = chunk[cut:]
     yield carry, True
 
 
