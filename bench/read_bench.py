@@ -157,7 +157,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--stages", action="store_true")
     parser.add_argument("--child", choices=("per-row", "columnar"), help=argparse.SUPPRESS)
+    parser.add_argument("--generate-shared", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.generate_shared:
+        shared_strings_file(args.generate_shared)
+        return 0
     if args.child:
         child(args.child, args.files[0], args.stages)
         return 0
@@ -167,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             import_bench.cached_template(500_000)
         files.append(DEFAULT_FILE)
     if args.shared_rows:
+        # In a child: the XlsxWriter workbook is held in memory, and a process's peak RSS is
+        # inherited by the children it starts afterwards.
+        command = [sys.executable, __file__, "--generate-shared", str(args.shared_rows)]
+        subprocess.run(command, check=True)
         files.append(shared_strings_file(args.shared_rows))
     with open("/proc/loadavg") as load:
         print(f"load average: {' '.join(load.read().split()[:3])}")

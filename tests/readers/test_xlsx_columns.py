@@ -153,7 +153,7 @@ def _openpyxl_safe(value: Any) -> Any:
 
 @pytest.mark.parametrize("writer", XLSX_WRITERS)
 @settings(
-    max_examples=60,
+    max_examples=120,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -571,6 +571,17 @@ def test_a_long_cell_below_the_header_comes_before_the_row_count(tmp_path: Path)
     path = write_raw(tmp_path / "many.xlsx", HEADER_ROW + _rows(10) + _rows(1, 12, "y" * 40))
     error = _error(path, LIMITS._replace(max_rows=5, max_cell_chars=20))
     assert error.kind == ReadErrorKind.TOO_LARGE and "A12" in error.message
+
+
+def test_the_row_count_pass_names_the_cell_from_column_a(tmp_path: Path) -> None:
+    # open_sheet counts the rows below the header apart when the sheet may hold too many; a
+    # too-long cell found then is named as when iterating: from column A, not from the first
+    # used column (C here).
+    rows = '<row r="1">' + inline("C1", "h") + "</row>" + _rows(3).replace('"A', '"C')
+    rows += '<row r="9">' + inline("D9", "y" * 40) + "</row>"
+    path = write_raw(tmp_path / "c.xlsx", rows)
+    error = _error(path, LIMITS._replace(max_rows=2, max_cell_chars=20))
+    assert error.message == "Cell D9 holds 40 characters; the limit is 20."
 
 
 @pytest.mark.parametrize("where", ["header", "data"])

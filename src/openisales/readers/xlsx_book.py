@@ -220,7 +220,9 @@ def shared_strings(archive: zipfile.ZipFile, part: str | None) -> pl.Series:
             columns.append(_strings(pieces.slice(1)))
     if not closed:
         raise NotColumnar("sharedStrings.xml does not end with </sst>")
-    return pl.concat(columns).alias("shared") if columns else pl.Series("shared", [], pl.Utf8)
+    if not columns:
+        return pl.Series("shared", [], pl.Utf8)
+    return pl.concat(columns, rechunk=False).alias("shared")  # gathered from, never copied
 
 
 def _strip_sst_end(block: bytes) -> tuple[bytes, bool]:
