@@ -51,7 +51,7 @@ _OFFICE_DOCUMENT = (
 _WS = "[ \t\r\n]*"
 _SST_HEAD = re.compile(_WS + r"<sst(?:\s[^<>]*)?>" + _WS)
 _SST_EMPTY = re.compile(_WS + r"<sst(?:\s[^<>]*)?/>" + _WS)
-_SIMPLE_STRING = r'^<t(?: xml:space="preserve")?>[^<]*</t>$'
+_SIMPLE_STRING = r'^<t(?: xml:space="preserve")?>[^<]*</t></si>[ \t\r\n]*$'
 
 
 @dataclass(frozen=True)
@@ -234,24 +234,28 @@ def _strip_sst_end(block: bytes) -> tuple[bytes, bool]:
 
 def _strings(pieces: pl.Series) -> pl.Series:
     """The strings of the pieces that follow each ``<si>`` (each ends with ``</si>``)."""
-    trimmed = pieces.str.strip_chars_end(" \t\r\n")
-    if not trimmed.str.ends_with("</si>").all():
-        raise NotColumnar("a shared string that does not end with </si>")
-    bodies = trimmed.str.strip_suffix("</si>")
-    simple = bodies.str.contains(_SIMPLE_STRING)
-    body = pl.col("body")
-    start = body.str.find(">", literal=True) + 1  # a byte offset
-    length = body.str.len_bytes().cast(pl.Int64) - start - len("</t>")
-    raw = pl.when(pl.col("simple")).then(body.cast(pl.Binary).bin.slice(start, length))
-    frame = pl.DataFrame({"body": bodies, "simple": simple})
+    piece = pl.col("piece")
+    start = piece.str.find(">", literal=True) + 1  # byte offsets
+    end = piece.str.find("</t></si>", literal=True)
+    frame = pl.DataFrame({"piece": pieces}).with_columns(simple=piece.str.contains(_SIMPLE_STRING))
+    # A simple string's text runs from the first ">" to the "</t></si>" that ends it.
+    raw = pl.when("simple").then(piece.cast(pl.Binary).bin.slice(start, end - start))
     texts = decode_texts(
-        frame.select(raw.cast(pl.Utf8)).to_series(), ~bodies.str.starts_with("<t xml:space=")
+        frame.select(raw.cast(pl.Utf8)).to_series(), ~pieces.str.starts_with("<t xml:space=")
     )
+    simple = frame["simple"]
     if not simple.all():
         indexes = simple.not_().arg_true()
-        rich = [read_string(body) for body in bodies.gather(indexes)]
+        rich = [read_string(_si_content(piece)) for piece in pieces.gather(indexes)]
         texts = texts.scatter(indexes, pl.Series(rich, dtype=pl.Utf8))
     return texts
+
+
+def _si_content(piece: str) -> str:
+    content, end, rest = piece.rpartition("</si>")
+    if not end or rest.strip(" \t\r\n"):
+        raise NotColumnar("a shared string that does not end with </si>")
+    return content
 
 
 # --- streaming ----------------------------------------------------------------------------
