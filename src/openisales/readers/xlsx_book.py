@@ -274,7 +274,8 @@ def blocks(stream: IO[bytes], separator: bytes) -> Iterator[tuple[bytes, bool]]:
             carry += chunk  # no separator in a whole read: a very long row (or element)
             continue
         cut += len(separator)
-        yield carry + chunk[:cut] if carry or cut < len(chunk) else chunk, False
+        whole = not carry and cut == len(chunk)
+        yield chunk if whole else b"".join((carry, memoryview(chunk)[:cut])), False
         carry = chunk[cut:]
     yield carry, True
 
