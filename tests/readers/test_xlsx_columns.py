@@ -297,6 +297,19 @@ def data(cells: str, row: int = 2) -> str:
             ],
         ),
         (
+            "every <t> outside phonetic runs",
+            data(
+                '<c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c>'
+                '<c r="C2" t="s"><v>2</v></c><c r="D2" t="s"><v>3</v></c>'
+            ),
+            [
+                "<si><t>a</t><t>b</t></si>",
+                "<si><t>a</t><rPh><t>p</t></rPh><t>b</t></si>",
+                "<si><x><t>a</t></x><r/></si>",
+                "<si>\n  <r><t>a</t></r>\n  <t> b </t>\n</si>",
+            ],
+        ),
+        (
             "phonetic between runs",
             data('<c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c>'),
             ["<si><r><t>a</t></r><rPh><t>x</t></rPh><r><t>b</t></r></si>", "<si/>"],
@@ -622,3 +635,44 @@ def test_a_declared_range_over_the_limits_is_refused_before_reading(tmp_path: Pa
         write_raw(tmp_path / "wide.xlsx", "", sheet=sheet), LIMITS._replace(max_columns=10)
     )
     assert error.kind == ReadErrorKind.TOO_LARGE
+
+
+# --- damaged XML ----------------------------------------------------------------------------
+
+_BASE_ROWS = (
+    HEADER_ROW
+    + '<row r="2" spans="1:4">'
+    + inline("A2", "x &amp; y")
+    + '<c r="B2" s="1"><v>12.5</v></c><c r="C2" t="s"><v>0</v></c>'
+    + '<c r="D2" t="str"><f>A1</f><v>z</v></c></row><row r="3">'
+    + '<c r="A3" t="inlineStr"><is><t xml:space="preserve"> a </t></is></c><c r="B3"/></row>'
+)
+_BASE_SHARED = ["<si><r><t>r1</t></r><r><t>r2</t></r></si>"]
+_EDITS = st.sampled_from(
+    ["<", ">", "&", '"', "'", " ", "=", "/", "\r", "0", "<v>", "</v>", "</c>", "<c>", "<row>",
+     "</row>", '<row r="2">', '<c r="A2">', ' t="s"', ' s="1"', "&#0;", "&bogus;", "&amp;",
+     "_x0041_", "<t>", "</t>", "<r>", "</r>", "<!--x-->", "<![CDATA[x]]>", ' xml:space="preserve"']
+)  # fmt: skip
+_EDIT = st.tuples(st.integers(0, 10_000), st.integers(0, 3), st.one_of(st.just(""), _EDITS))
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
+    for position, delete, insert in edits:
+        at = position % (len(text) + 1)
+        text = text[:at] + insert + text[at + delete :]
+    return text
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    edits=st.lists(_EDIT, min_size=1, max_size=3),
+    target=st.sampled_from(["sheet", "shared"]),
+)
+def test_damaged_xml_is_read_as_open_sheet_reads_it_or_not_columnar(
+    tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, int, str]], target: str
+) -> None:
+    rows = _edited(_BASE_ROWS, edits) if target == "sheet" else _BASE_ROWS
+    shared = [_edited(_BASE_SHARED[0], edits) if target == "shared" else _BASE_SHARED[0]]
+    note(f"{rows=} {shared=}")
+    path = write_raw(tmp_path_factory.mktemp("damaged") / "d.xlsx", rows, shared=shared)
+    compare(path)  # same rows, same error, or not columnar; never another outcome

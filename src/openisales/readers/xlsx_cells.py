@@ -29,7 +29,14 @@ from functools import cache
 import polars as pl
 
 from openisales.readers.xlsx_book import blocks, skip_crc, utf8_pieces
-from openisales.readers.xlsx_xml import NotColumnar, decode_texts, not_blank, xml_declaration_end
+from openisales.readers.xlsx_xml import (
+    NotColumnar,
+    balanced,
+    decode_texts,
+    events,
+    not_blank,
+    xml_declaration_end,
+)
 
 _CELL_START = '<c r="'
 MAX_ROW = 1_048_576
@@ -44,7 +51,8 @@ _STRICT = (
     rf"^{_REF}{_ATTRS}(?: ?/>|>(?:<v>[^<]*</v>|<is><t(?: xml:space=\"preserve\")?>[^<]*</t></is>"
     rf"|<is><t/></is>|<is></is>|)</c>){_TAIL}$"
 )
-_FORMULA = r"(?:<f(?:\s[^<>]*)?/>|<f(?:\s[^<>]*)?>[^<]*</f>)"
+_REFERENCE = r"&(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});"
+_FORMULA = rf"(?:<f(?:\s[^<>]*)?/>|<f(?:\s[^<>]*)?>(?:[^<&]|{_REFERENCE})*</f>)"
 _INLINE = rf'<is>{_WS}(?:<t(?: xml:space="preserve")?>[^<]*</t>|<t/>)?{_WS}</is>'
 _LENIENT = (
     rf"^{_REF}{_ATTRS}(?: ?/>|>{_WS}(?:(?:{_FORMULA}{_WS})?(?:<v>[^<]*</v>{_WS})?|{_INLINE}{_WS})"
@@ -55,6 +63,9 @@ _LENIENT_PARTS = (
     rf'(?:<v>([^<]*)</v>|(<is>){_WS}(?:<t( xml:space="preserve")?>([^<]*)</t>)?)?'
 )
 _BETWEEN_ROWS = re.compile(_TAIL)
+_ROW_TAG = r"</row>|<row(?:\s[^<>]*)?>"
+_ROW_START = r"""^<row(?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"<&]*"|'[^'<&]*'))*\s*/?>$"""
+_ROW_ATTRIBUTE = re.compile(r"""([A-Za-z_][\w.:-]*)\s*=\s*("[^"]*"|'[^']*')()""")
 _INDEX = "^[0-9]{1,10}$"
 _NUMBER = r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 _ATTRIBUTES = re.compile(
@@ -121,6 +132,8 @@ def _after_sheet_data_start(block: bytes) -> bytes | None:
     prefix = prefix[xml_declaration_end(prefix) :]
     if not _PREFIX.fullmatch(prefix) or ":sheetData" in prefix or ":dimension" in prefix:
         raise NotColumnar("unexpected XML before <sheetData>")
+    for _ in balanced(events(prefix), left_open=True):
+        pass
     for dimension in _DIMENSION.findall(prefix):
         if not _DIMENSION_REF.fullmatch(dimension):
             raise NotColumnar(f"a dimension calamine may not read: {dimension}")
@@ -139,6 +152,7 @@ class SheetCells:
         self.shared_bytes = shared.str.len_bytes().fill_null(0).cast(pl.Int64)
         self.date_styles = date_styles
         self.last_key = -1  # the position of the last cell read, to check the order
+        self.row_depth = 0  # rows open (nested rows are well-formed XML, and calamine's)
 
     def read(self, block: bytes) -> pl.DataFrame:
         """``row``, ``column`` (0-based), ``text`` (null when blank), ``chars`` and ``number``
@@ -146,11 +160,37 @@ class SheetCells:
         pieces = utf8_pieces(block, _CELL_START)
         if not _BETWEEN_ROWS.fullmatch(pieces[0]):
             raise NotColumnar(f"unexpected XML between rows: {pieces[0][:60]!r}")
+        self._check_rows(pieces)
         cells = pieces.slice(1)
         if cells.is_empty():
             return pl.DataFrame(schema=CELL_SCHEMA)
         parts = _parts(cells)
         return self._values(parts)
+
+    def _check_rows(self, pieces: pl.Series) -> None:
+        """The row tags between the cells (the cells' checks let nothing else through) must
+        open and close in turn, as XML's do: calamine refuses a file where they do not."""
+        tagged = pieces.filter(pieces.str.contains_any(["<row", "</row>"]))
+        if tagged.is_empty():
+            return
+        tags = tagged.str.extract_all(_ROW_TAG).explode().drop_nulls()
+        _check_row_attributes(tags.filter(~tags.str.starts_with("</")))
+        steps = pl.select(
+            pl.when(pl.lit(tags).str.starts_with("</"))
+            .then(-1)
+            .when(pl.lit(tags).str.ends_with("/>"))
+            .then(0)
+            .otherwise(1)
+        ).to_series()
+        depths = steps.cum_sum() + self.row_depth
+        if scalar_int(depths.min()) < 0:
+            raise NotColumnar("a </row> that closes no row")
+        self.row_depth = int(depths[-1])
+
+    def finish(self) -> None:
+        """At ``</sheetData>``: every row must be closed."""
+        if self.row_depth:
+            raise NotColumnar("a <row> not closed before </sheetData>")
 
     def _values(self, parts: pl.DataFrame) -> pl.DataFrame:
         parts = parts.with_columns(
@@ -231,6 +271,24 @@ class SheetCells:
         if int(keys[0]) <= self.last_key or not (keys.diff().drop_nulls() > 0).all():
             raise NotColumnar("cells out of order, or twice at one position")
         self.last_key = int(keys[-1])
+
+
+def _check_row_attributes(starts: pl.Series) -> None:
+    """calamine reads a row's ``r`` (it must be a row number) and refuses attributes that are
+    not well-formed or come twice before it: refuse all such row tags."""
+    if starts.is_empty():
+        return
+    if not starts.str.contains(_ROW_START).all():
+        raise NotColumnar("a <row> tag whose attributes calamine may refuse")
+    numbers = starts.str.extract(r"""\sr\s*=\s*["']([^"']*)["']""", 1).drop_nulls()
+    if not numbers.str.contains("^[0-9]{1,7}$").all() or scalar_int(
+        numbers.cast(pl.Int64).min()
+    ) < (1 if numbers.len() else 0):
+        raise NotColumnar("a <row> whose r is not a row number")
+    for shape in starts.str.replace_all("[0-9]", "").unique().to_list():
+        keys = [key for key, _, _ in _ROW_ATTRIBUTE.findall(shape)]
+        if len(keys) != len(set(keys)):
+            raise NotColumnar("a <row> with an attribute twice")
 
 
 def _parts(cells: pl.Series) -> pl.DataFrame:

@@ -172,6 +172,7 @@ class _Stream:
         except _ZIP_ERRORS as exc:
             raise NotColumnar(f"the worksheet cannot be inflated ({exc})") from exc
         if block is None:
+            self.cells.finish()
             return False
         cells = self.cells.read(block)
         if cells.is_empty():

@@ -13,8 +13,9 @@ per-row reader the columnar one must match cell for cell:
   value up to 0xFF, either case) of one ``<t>`` or ``<v>`` becomes that character, left to right
   without overlap; ``_x0100_`` and above stay as written, and one split over two rich-text
   runs stays too;
-* rich text: the ``<t>`` of every ``<r>`` run, joined; phonetic runs (``<rPh>``) are skipped; a
-  string without any ``<t>`` is the empty string.
+* strings (``<si>``, ``<is>``): the texts of all their ``<t>`` joined, those of rich text runs
+  (``<r>``) and plain ones alike, except in phonetic runs (``<rPh>``); a string without any
+  ``<t>`` is the empty string.
 
 ``NotColumnar`` is raised for anything outside these rules: the caller then reads the file with
 the per-row reader, which gives calamine's own answer.
@@ -209,6 +210,8 @@ def events(xml: str) -> Iterator[Event]:
         position = match.end()
         closing, name, attributes, empty, text = match.groups()
         if text is not None:
+            if text.count("&") != len(_ENTITY.findall(text)):  # quick-xml refuses a stray "&"
+                raise NotColumnar("an & that starts no entity calamine knows")
             yield Event("text", text=text)
         elif closing:
             if attributes or empty:
@@ -243,30 +246,35 @@ def xml_declaration_end(xml: str) -> int:
     return end + 2
 
 
-def read_string(content: str) -> str:
-    """The string of an ``<si>`` or ``<is>`` whose inner XML is ``content``, as calamine reads it.
-
-    A plain ``<t>`` first is the whole string (the rest is skipped); otherwise the ``<t>`` of
-    each ``<r>`` run outside ``<rPh>`` are joined; a string with no ``<t>`` is empty.
-    """
-    rich: str | None = None
-    phonetic = False
-    stream = events(content)
+def balanced(stream: Iterator[Event], *, left_open: bool = False) -> Iterator[Event]:
+    """The events, refusing an end tag that does not close the element last opened (quick-xml
+    refuses them, and so calamine the file), and elements left open unless ``left_open``."""
+    opened: list[str] = []
     for event in stream:
-        if event.kind == "start" and event.local == "r":
-            rich = "" if rich is None else rich
-        elif event.kind == "start" and event.local == "rPh":
-            phonetic = True
-        elif event.kind == "end" and event.local == "rPh":
-            phonetic = False
+        if event.kind == "start":
+            opened.append(event.name)
+        elif event.kind == "end" and (not opened or opened.pop() != event.name):
+            raise NotColumnar(f"an end tag </{event.name}> that closes no such element")
+        yield event
+    if opened and not left_open:
+        raise NotColumnar(f"<{opened[-1]}> is not closed")
+
+
+def read_string(content: str) -> str:
+    """The string of an ``<si>`` or ``<is>`` whose inner XML is ``content``, as calamine reads it:
+    the texts of all its ``<t>`` outside phonetic runs (``<rPh>``), joined; rich text runs
+    (``<r>``) and plain ``<t>`` alike, at any depth; no ``<t>`` is the empty string."""
+    texts = []
+    phonetic = 0
+    stream = balanced(events(content))
+    for event in stream:
+        if event.local == "rPh":
+            phonetic += 1 if event.kind == "start" else -1 if event.kind == "end" else 0
         elif event.kind == "start" and event.local == "t" and not phonetic:
-            value = _element_text(stream, event)
-            if rich is None:
-                return value
-            rich += value
+            texts.append(_element_text(stream, event))
         elif event.kind == "start" and event.local in ("si", "is"):
             raise NotColumnar("a string element inside a string")
-    return rich or ""
+    return "".join(texts)
 
 
 def _element_text(stream: Iterator[Event], start: Event) -> str:
