@@ -648,6 +648,16 @@ _BASE_ROWS = (
     + '<c r="A3" t="inlineStr"><is><t xml:space="preserve"> a </t></is></c><c r="B3"/></row>'
 )
 _BASE_SHARED = ["<si><r><t>r1</t></r><r><t>r2</t></r></si>"]
+_EXCEL_ROWS = (  # as Excel writes them, pretty-printed
+    '<row r="1" spans="1:3" x14ac:dyDescent="0.25">\n  <c r="A1" s="1" t="s"><v>0</v></c>'
+    '<c r="B1" t="s"><v>1</v></c>\n</row>\n<row r="2" spans="1:3"/>\n'
+    '<row r="3" spans="1:3"><c r="A3" t="n"><v>-1.5E-3</v></c>'
+    '<c r="C3" t="s"><v>1</v></c></row>'
+)
+_EXCEL_SHARED = [
+    '<si><t>漢字</t><rPh sb="0" eb="2"><t>かんじ</t></rPh><phoneticPr fontId="1"/></si>',
+    '<si><t xml:space="preserve"> b </t></si>',
+]
 _EDITS = st.sampled_from(
     ["<", ">", "&", '"', "'", " ", "=", "/", "\r", "0", "<v>", "</v>", "</c>", "<c>", "<row>",
      "</row>", '<row r="2">', '<c r="A2">', ' t="s"', ' s="1"', "&#0;", "&bogus;", "&amp;",
@@ -667,12 +677,17 @@ def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
 @given(
     edits=st.lists(_EDIT, min_size=1, max_size=3),
     target=st.sampled_from(["sheet", "shared"]),
+    excel=st.booleans(),
 )
 def test_damaged_xml_is_read_as_open_sheet_reads_it_or_not_columnar(
-    tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, int, str]], target: str
+    tmp_path_factory: pytest.TempPathFactory,
+    edits: list[tuple[int, int, str]],
+    target: str,
+    excel: bool,
 ) -> None:
-    rows = _edited(_BASE_ROWS, edits) if target == "sheet" else _BASE_ROWS
-    shared = [_edited(_BASE_SHARED[0], edits) if target == "shared" else _BASE_SHARED[0]]
+    rows, (string, *strings) = (_EXCEL_ROWS, _EXCEL_SHARED) if excel else (_BASE_ROWS, _BASE_SHARED)
+    rows = _edited(rows, edits) if target == "sheet" else rows
+    shared = [_edited(string, edits) if target == "shared" else string, *strings]
     note(f"{rows=} {shared=}")
     path = write_raw(tmp_path_factory.mktemp("damaged") / "d.xlsx", rows, shared=shared)
     compare(path)  # same rows, same error, or not columnar; never another outcome
