@@ -1,11 +1,12 @@
 """The cells of a worksheet's ``<sheetData>``, read a block of XML at a time by polars.
 
-A block (about 8 MiB of inflated XML cut after a ``</row>``) is split at every ``<c r="`` into
+A block (about 4 MiB of inflated XML cut after a ``</row>``) is split at every ``<c r="`` into
 one text per cell, and each text must match, in full, the regular expression of the cells this
 reader knows (``_STRICT``, the form every writer uses, else ``_LENIENT``, which also allows
 formulas and whitespace between tags). That check is what makes the reader exact: the row tags
-between cells are all it lets through, and a cell of any other form (a boolean, an error, a
-rich inline string, one without ``r``, a namespace prefix, a comment...) is ``NotColumnar``.
+between cells are all it lets through (and those must open and close in turn, with a valid
+``r``), and a cell of any other form (a boolean, an error, a rich inline string, one without
+``r``, a namespace prefix, a comment...) is ``NotColumnar``.
 
 What calamine makes of a cell, by its type (``t``) and content, all verified against it:
 
@@ -16,7 +17,7 @@ What calamine makes of a cell, by its type (``t``) and content, all verified aga
 * no value (``<c .../>``, ``<v></v>``, a formula alone, a ``<v>`` in an inline string): an empty
   cell, which does not count for calamine's used range.
 
-Only cells with ``r`` are read, so ``<row>`` tags (with or without ``r``) change nothing.
+Only cells with ``r`` are read, so where ``<row>`` tags are (and their ``r``) changes nothing.
 """
 
 from __future__ import annotations

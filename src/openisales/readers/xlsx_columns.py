@@ -1,7 +1,7 @@
 """A streaming, columnar reader of xlsx sheets: cell batches without a Python object per cell.
 
 ``open_columnar`` reads the first visible worksheet of an xlsx as ``CellBatch`` frames (layout
-in ``readers.cell_batch``) straight from the inflating sheet XML, a block of about 8 MiB at a
+in ``readers.cell_batch``) straight from the inflating sheet XML, a block of about 4 MiB at a
 time, with polars doing the cell work (``xlsx_cells``). It gives exactly what the per-row
 reader (python-calamine through ``open_sheet``) gives — the same header, row numbers and cell
 values, the same ``ReadError``s — or it raises ``NotColumnar`` and the caller reads the file
@@ -83,7 +83,7 @@ def _open_stream(path: Path, archive: zipfile.ZipFile, limits: Limits, batch_row
         raise NotColumnar(f"a workbook part cannot be read ({exc})") from exc
     check_before_reading(path, book.sheet_name, limits)
     stream = _Stream(path, archive, SheetCells(shared, styles), book.sheet_part, limits)
-    stream.batch_rows = batch_rows
+    stream.batch_rows = max(1, batch_rows)
     stream.start()
     return stream
 
