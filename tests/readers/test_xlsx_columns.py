@@ -497,6 +497,24 @@ def test_what_the_reader_does_not_read_is_not_columnar(
     assert caught.value.reason
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        HEADER_ROW + "</row>" + '<row r="2">' + inline("A2", "x") + "</row>",  # closes nothing
+        HEADER_ROW + '<row r="0">' + inline("A2", "x") + "</row>",  # calamine refuses r="0"
+        HEADER_ROW + '<row r="x">' + inline("A2", "x") + "</row>",
+        HEADER_ROW + '<row "2">' + inline("A2", "x") + "</row>",
+        # calamine reads these two (its sheet reader checks neither); refusing them is on the
+        # safe side.
+        HEADER_ROW + '<row s="1" s="2" r="2">' + inline("A2", "x") + "</row>",  # twice
+        HEADER_ROW + '<row r="2">' + inline("A2", "x"),  # not closed
+    ],
+)
+def test_row_tags_calamine_may_refuse_are_not_columnar(tmp_path: Path, rows: str) -> None:
+    path = write_raw(tmp_path / "rows.xlsx", rows)
+    assert compare(path).startswith("not columnar")
+
+
 def test_plain_number_formats_stay_columnar(tmp_path: Path) -> None:
     numfmts = '<numFmts><numFmt numFmtId="164" formatCode="#,##0.00_);(#,##0.00)"/></numFmts>'
     for xf in ('<xf numFmtId="4"/>', '<xf numFmtId="164"/>', "<xf/>"):

@@ -65,8 +65,9 @@ _LENIENT_PARTS = (
 )
 _BETWEEN_ROWS = re.compile(_TAIL)
 _ROW_TAG = r"</row>|<row(?:\s[^<>]*)?>"
-_ROW_START = r"""^<row(?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"<&]*"|'[^'<&]*'))*\s*/?>$"""
-_ROW_ATTRIBUTE = re.compile(r"""([A-Za-z_][\w.:-]*)\s*=\s*("[^"]*"|'[^']*')()""")
+_ROW_START = r"""^<row(?:\s+[A-Za-z_][\w.:-]*=(?:"[^"<&]*"|'[^'<&]*'))*\s*/?>$"""
+_ROW_NUMBER = r"""\sr=["']([^"']*)["']"""
+_ROW_ATTRIBUTE_NAME = r"[A-Za-z_][\w.:-]*="
 _INDEX = "^[0-9]{1,10}$"
 _NUMBER = r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 _ATTRIBUTES = re.compile(
@@ -171,7 +172,7 @@ class SheetCells:
     def _check_rows(self, pieces: pl.Series) -> None:
         """The row tags between the cells (the cells' checks let nothing else through) must
         open and close in turn, as XML's do: calamine refuses a file where they do not."""
-        tagged = pieces.filter(pieces.str.contains_any(["<row", "</row>"]))
+        tagged = pieces.filter(pieces.str.contains("row", literal=True))
         if tagged.is_empty():
             return
         tags = tagged.str.extract_all(_ROW_TAG).explode().drop_nulls()
@@ -281,15 +282,18 @@ def _check_row_attributes(starts: pl.Series) -> None:
         return
     if not starts.str.contains(_ROW_START).all():
         raise NotColumnar("a <row> tag whose attributes calamine may refuse")
-    numbers = starts.str.extract(r"""\sr\s*=\s*["']([^"']*)["']""", 1).drop_nulls()
-    if not numbers.str.contains("^[0-9]{1,7}$").all() or scalar_int(
-        numbers.cast(pl.Int64).min()
-    ) < (1 if numbers.len() else 0):
-        raise NotColumnar("a <row> whose r is not a row number")
-    for shape in starts.str.replace_all("[0-9]", "").unique().to_list():
-        keys = [key for key, _, _ in _ROW_ATTRIBUTE.findall(shape)]
-        if len(keys) != len(set(keys)):
+    first = starts.str.starts_with('<row r="')  # as every writer puts it: nothing before r
+    numbers = starts.filter(first).str.extract('^<row r="([^"]*)"', 1)
+    others = starts.filter(~first)
+    if not others.is_empty():
+        numbers = pl.concat([numbers, others.str.extract(_ROW_NUMBER, 1).drop_nulls()])
+        names = others.str.extract_all(_ROW_ATTRIBUTE_NAME)
+        if not (names.list.n_unique() == names.list.len()).all():
             raise NotColumnar("a <row> with an attribute twice")
+    if not numbers.str.contains("^[0-9]{1,7}$").all() or (
+        numbers.len() and scalar_int(numbers.cast(pl.Int64).min()) < 1
+    ):
+        raise NotColumnar("a <row> whose r is not a row number")
 
 
 def _parts(cells: pl.Series) -> pl.DataFrame:
