@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator
 from functools import cache
 
 import polars as pl
@@ -92,7 +92,7 @@ CELL_SCHEMA = {
 }
 
 
-def sheet_blocks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+def sheet_blocks(archive: zipfile.ZipFile, part: str) -> Generator[bytes, None, None]:
     """The content of the worksheet's ``<sheetData>`` in blocks that end after a ``</row>``.
 
     What comes before ``<sheetData>`` must be tags (calamine reads only ``<dimension>`` there);

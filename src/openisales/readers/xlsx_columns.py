@@ -18,6 +18,7 @@ reader would have raised first.
 
 from __future__ import annotations
 
+import os
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -36,7 +37,7 @@ from openisales.readers.cell_batch import (
 )
 from openisales.readers.model import Limits, ReadError, ReadErrorKind
 from openisales.readers.rows import cell_too_large, check_row_count
-from openisales.readers.xlsx_book import date_styles, locate, shared_strings
+from openisales.readers.xlsx_book import date_styles, locate, prefetched, shared_strings
 from openisales.readers.xlsx_cells import SheetCells, scalar_int, sheet_blocks
 from openisales.readers.xlsx_scan import UsedRange, check_before_reading, check_used_range
 from openisales.readers.xlsx_xml import NotColumnar
@@ -84,7 +85,11 @@ def _open_stream(path: Path, archive: zipfile.ZipFile, limits: Limits, batch_row
     check_before_reading(path, book.sheet_name, limits)
     stream = _Stream(path, archive, SheetCells(shared, styles), book.sheet_part, limits)
     stream.batch_rows = max(1, batch_rows)
-    stream.start()
+    try:
+        stream.start()
+    except BaseException:
+        stream.close()
+        raise
     return stream
 
 
@@ -135,7 +140,8 @@ class _Stream:
         self.archive = archive
         self.cells = cells
         self.limits = limits
-        self.blocks = sheet_blocks(archive, part)
+        blocks = sheet_blocks(archive, part)
+        self.blocks = prefetched(blocks) if _cores() > 1 else blocks
         self.progress = _Progress()
         self.header: list[Cell] = []
         self.batch_rows = 50_000
@@ -163,7 +169,12 @@ class _Stream:
             while self.pending:
                 yield self._batch()
         finally:
-            self.archive.close()
+            self.close()
+
+    def close(self) -> None:
+        """Stop reading (the inflating thread first) and close the zip."""
+        self.blocks.close()
+        self.archive.close()
 
     def _read_block(self) -> bool:
         """Read the next block; False at the end of the sheet."""
@@ -269,6 +280,11 @@ class _Stream:
         batch, rest = frames.head(self.batch_rows), frames.slice(self.batch_rows)
         self.pending = [rest] if rest.height else []
         return CellBatch(batch, width)
+
+
+def _cores() -> int:
+    """The cores this process may run on (a thread to inflate in costs time on one core)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _wide(cells: pl.DataFrame, kept: pl.Series, width: int) -> pl.DataFrame:
