@@ -55,12 +55,18 @@ def clean_rows(
 
 
 def _cell_too_large(number: int, raw: Sequence[Any], offset: int, max_chars: int) -> ReadError:
+    # The first string over the limit names the cell, be it only whitespace.
     index, length = next(
         (i, len(cell)) for i, cell in enumerate(raw) if type(cell) is str and len(cell) > max_chars
     )
+    return cell_too_large(number, offset + index, length, max_chars)
+
+
+def cell_too_large(number: int, column: int, length: int, max_chars: int) -> ReadError:
+    """The error for cell ``column`` (0-based) of row ``number``, ``length`` characters long."""
     return ReadError(
         ReadErrorKind.TOO_LARGE,
-        f"Cell {column_letter(offset + index)}{number} holds {length:,} characters; "
+        f"Cell {column_letter(column)}{number} holds {length:,} characters; "
         f"the limit is {max_chars:,}.",
     )
 

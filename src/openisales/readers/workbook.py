@@ -49,7 +49,7 @@ def read_workbook(path: Path, fmt: str, limits: Limits) -> Sheet:
     rows_below = end[0] + 1 - header_row
     if rows_below > limits.max_rows:
         below = islice(sheet.iter_rows(), header_row, None)
-        rows_below = sum(1 for _ in clean_rows(below, header_row, [], limits.max_cell_chars))
+        rows_below = sum(1 for _ in clean_rows(below, header_row, pad, limits.max_cell_chars))
         check_row_count(path, rows_below, limits.max_rows)
     first = first_row(
         rows,
