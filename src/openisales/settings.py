@@ -94,8 +94,8 @@ class Settings(BaseSettings):
         default=2048 * MIB,
         ge=64 * MIB,
         description=(
-            "Address space the child process that reads an import file may add beyond its"
-            " loaded code."
+            "Memory the child process that reads an import file may allocate beyond its"
+            " loaded code (its data segment)."
         ),
     )
     max_unpacked_bytes: int = Field(

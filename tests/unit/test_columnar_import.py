@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from openisales.domain.record_row import RecordRow
 from openisales.domain.template import FIELDS, TemplateError, map_header
 from openisales.domain.validation import is_blank, validate_row
-from openisales.readers import ReadError, open_sheet
+from openisales.readers import ReadError, open_sheet, xlsx_book
+from openisales.services import calldata_rows
 from openisales.services.calldata_import import _Tally
 from openisales.services.calldata_rows import (
     Chunk,
@@ -289,3 +290,34 @@ def test_the_columnar_import_gives_what_the_per_row_import_gives(
     assert got.records == expected.records
     assert got.failures == expected.failures
     assert (got.total, got.failed) == (expected.total, expected.failed)
+
+
+def test_a_file_the_columnar_reader_gives_up_on_mid_way_is_finished_per_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A boolean cell in row 500 of 600: the columnar reader has handed over the rows before
+    it, the per-row reader takes over from the next row, and the whole equals the oracle."""
+    monkeypatch.setattr(xlsx_book, "BLOCK_BYTES", 4096)  # many blocks: the boolean comes late
+    monkeypatch.setattr(calldata_rows, "COLUMNAR_ROWS", 50)
+    header = ["sessionId", "called", "caller", "priority"]
+    rows: list[list[Any]] = [
+        [f"S{n % 97}", f'[{{"calledNo":"138{n % 89:08d}"}}]', "4001", float(n % 6)]
+        for n in range(600)
+    ]
+    rows[498][2] = True
+    rows[100][1] = "not a number"
+    path = tmp_path / "late.xlsx"
+    _write(path, header, rows, inline=True)
+    spec = RowSpec(
+        campaign_pk=7, task_id="t" * 32, max_rows=500_000, call_data_must_be_json=False,
+        blocked=frozenset({"13800000003"}),
+    )  # fmt: skip
+    got = columnar_import(path, spec)
+    expected = per_row_import(path, spec)
+    assert got == expected
+    assert got.total == 600 and got.failed > 0 and len(got.records) == 600 - got.failed
+    messages = list(produce(path, spec))
+    last = messages[-1]
+    assert isinstance(last, Chunk)
+    assert last.reader.startswith("columnar to row ") and "then per-row" in last.reader
+    assert int(last.reader.split()[3].rstrip(",")) > 100  # the columnar reader did read rows

@@ -36,10 +36,14 @@ from openisales.domain.validation import (
     original_cells_as_text,
     validate_row,
 )
-from openisales.readers import MAX_UNPACKED_BYTES, ReadError, open_sheet
+from openisales.readers import MAX_UNPACKED_BYTES, ReadError, Sheet, open_sheet
+from openisales.readers.detect import detect_format
+from openisales.readers.sheet import reading_limits
+from openisales.readers.xlsx_columns import ColumnarSheet, NotColumnar, open_columnar
 from openisales.services.reader_process import ReaderCrashed, crash_message, run_in_child
 
 CHUNK_ROWS = 20_000  # rows per chunk of the per-row reader (the sheet is in memory already)
+COLUMNAR_ROWS = 25_000  # rows per batch of the columnar reader
 
 
 @dataclass(frozen=True)
@@ -141,26 +145,75 @@ def produce(path: Path, spec: RowSpec) -> Messages:
     """
     try:
         began = time.perf_counter()
-        sheet = open_sheet(
-            path, max_rows=spec.max_rows, max_uncompressed_bytes=spec.max_unpacked_bytes
-        )
-        columns = map_header(sheet.header)
+        rows = FileRows(path, spec)
+        columns = map_header(rows.header)
         read_seconds = time.perf_counter() - began
         yield Header(list(columns.header), read_seconds)
-        width = len(sheet.header)
         progress = Chunk(
-            rows_frame([]), [], 0, 0, read_seconds=read_seconds, reader="per-row", width=width
+            rows_frame([]), [], 0, 0, read_seconds=read_seconds, width=len(rows.header)
         )
-        batches = row_batches(sheet.rows, width, CHUNK_ROWS)
-        while (rows := _timed_next(batches, progress)) is not None:
+        batches = rows.batches()
+        while (batch := _timed_next(batches, progress)) is not None:
             resumed = time.perf_counter()
-            progress = _checked(rows, columns, spec, progress)
+            progress = _checked(batch, columns, spec, progress)
             progress.validate_seconds += time.perf_counter() - resumed
+            progress.reader = rows.reader
             yield progress  # the time the consumer takes is neither reading nor validation
-    except ReadError as exc:  # open_sheet, and the rows themselves for an oversized cell
+    except ReadError as exc:  # the readers, also while they read the rows
         raise FileRejected(exc.message) from exc
     except TemplateError as exc:
         raise FileRejected(str(exc)) from exc
+
+
+class FileRows:
+    """A file's rows in batches: streamed by the columnar xlsx reader when it can read the file,
+    else by the per-row reader, which also takes over from the row where the columnar reader
+    met something it does not read (``NotColumnar``): both give the same rows."""
+
+    def __init__(self, path: Path, spec: RowSpec) -> None:
+        self._path = path
+        self._limits = reading_limits(spec.max_rows, spec.max_unpacked_bytes)
+        self._columnar: ColumnarSheet | None = None
+        self.reader = "per-row"
+        if detect_format(path, spec.max_unpacked_bytes) == "xlsx":
+            try:
+                self._columnar = open_columnar(path, self._limits, batch_rows=COLUMNAR_ROWS)
+                self.reader = "columnar"
+            except NotColumnar as exc:
+                self.reader = f"per-row: {exc.reason}"
+        if self._columnar is None:
+            self._sheet: Sheet | None = self._open_sheet()
+            self.header: list[Cell] = self._sheet.header
+        else:
+            self._sheet = None
+            self.header = self._columnar.header
+
+    def _open_sheet(self) -> Sheet:
+        limits = self._limits
+        return open_sheet(
+            self._path,
+            max_rows=limits.max_rows,
+            max_uncompressed_bytes=limits.max_uncompressed_bytes,
+        )
+
+    def batches(self) -> Iterator[SheetRows]:
+        """The data rows after the header, in row order."""
+        done = 0  # the last sheet row handed over
+        if self._columnar is not None:
+            try:
+                for batch in self._columnar.batches:
+                    done = batch.row_number(len(batch) - 1) if len(batch) else done
+                    yield SheetRows(batch, batch.cells, [], batch.width)
+                width = self._columnar.width  # final now: the used range's last column
+                yield SheetRows(batch_from_rows([], width), _no_cells, [], width)
+                return
+            except NotColumnar as exc:
+                self.reader = f"columnar to row {done}, then per-row: {exc.reason}"
+                self._sheet = self._open_sheet()
+        assert self._sheet is not None
+        width = len(self._sheet.header)
+        rows = (row for row in self._sheet.rows if row[0] > done)
+        yield from row_batches(rows, width, CHUNK_ROWS)
 
 
 def _timed_next(batches: Iterator[SheetRows], progress: Chunk) -> SheetRows | None:
@@ -178,6 +231,7 @@ class SheetRows:
     batch: CellBatch
     cells: Callable[[int], Sequence[Cell]]  # the cells of the batch's i-th row, as read
     others: list[tuple[int, list[Cell]]]  # rows with a date, boolean... cell: per-row only
+    width: int  # the sheet's columns known after these rows
 
 
 def row_batches(
@@ -192,7 +246,11 @@ def row_batches(
         plain = [row for row in taken if _plain(row[1])]
         others = [row for row in taken if not _plain(row[1])] if len(plain) < len(taken) else []
         originals = [cells for _, cells in plain]
-        yield SheetRows(batch_from_rows(plain, width), originals.__getitem__, others)
+        yield SheetRows(batch_from_rows(plain, width), originals.__getitem__, others, width)
+
+
+def _no_cells(index: int) -> Sequence[Cell]:
+    raise IndexError(index)
 
 
 def _plain(cells: Sequence[Cell]) -> bool:
@@ -216,7 +274,7 @@ def _checked(rows: SheetRows, columns: ColumnMap, spec: RowSpec, before: Chunk) 
         before.validate_seconds,
         before.read_seconds,
         before.reader,
-        width=max(before.width, rows.batch.width),
+        width=max(before.width, rows.width),
     )
     slow = [(rows.batch.row_number(i), rows.cells(i)) for i in decided.undecided.to_list()]
     slow.extend(rows.others)
