@@ -11,12 +11,24 @@ One run:
    the per-stage timings the worker recorded, the service's peak RSS and the query latencies;
 5. times the naive baseline (``bench/naive_baseline.py``) on the same file and prints the ratio.
 
+Two other kinds of run:
+
+- ``--scaling [--sizes 10000,100000,500000]``: one such run for each size, each in a fresh sftp
+  server, database and service, then one table of every size;
+- ``--concurrent N [--workers W]``: N copies of the ``--rows`` file imported at once into N
+  campaigns of one tenant, by ``openisales serve --no-worker`` and W ``openisales worker``
+  processes on the same database; prints every task's time and counts, the wall time from the
+  first submit to the last task's end, the aggregate rows/s, every process's peak RSS and the
+  query latency across all polls (the record mapping is not downloaded, nor the baseline run).
+
 Run from the repository root, as root (the sftp server creates a system user and runs sshd):
 
     .venv/bin/python bench/import_bench.py [--rows N] [--db sqlite|postgres] [--no-baseline] [--keep]
+    .venv/bin/python bench/import_bench.py --scaling [--sizes N,N,...] [--db ...] [--no-baseline]
+    .venv/bin/python bench/import_bench.py --concurrent N [--workers W] [--rows N] [--db ...]
 
 Exit status: 0 when every count matches, 1 on a mismatch or a failed task, 2 when the set-up
-could not be done.
+could not be done (or the arguments are wrong), 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -391,14 +403,97 @@ def status_kib(pid: int, key: str) -> int | None:
     return None
 
 
-class Service:
+STOP_SECONDS = 20.0
+
+
+def stop_processes(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM every process at once, give them 20 s in all, then SIGKILL what is left.
+
+    Each runs in a session of its own, so a kill of its process group takes its children along;
+    descendants seen before the stop are killed by pid too (one that left the group).
+    """
+    leftovers: set[int] = set()
+    for process in processes:
+        leftovers |= descendants(process.pid)
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        leftovers |= descendants(process.pid)
+    for pid in leftovers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+class Daemon:
+    """An ``openisales`` command that runs until stopped: its own session, its log in the data dir."""
+
+    def __init__(self, name: str, env: dict[str, str], data_dir: Path, log_name: str) -> None:
+        self.name = name
+        self.env = env
+        self.data_dir = data_dir
+        self.log_path = data_dir / log_name
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def launch(self, *args: str) -> subprocess.Popen[bytes]:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [*OPENISALES, *args],
+                env=self.env,
+                cwd=self.data_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        return self.process
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.process is None else self.process.pid
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_tail(self, chars: int = 4000) -> str:
+        return self.log_text()[-chars:]
+
+    def log_problems(self) -> list[str]:
+        """The log's lines that tell of an error."""
+        return [line for line in self.log_text().splitlines() if _tells_of_error(line)]
+
+    def stop(self) -> None:
+        stop_daemons([self])
+
+
+def _tells_of_error(line: str) -> bool:
+    # Text lines carry " ERROR ", JSON lines a "level" field; a traceback is in either.
+    return "Traceback" in line or " ERROR " in line or '"level": "ERROR"' in line
+
+
+def stop_daemons(daemons: Sequence[Daemon]) -> None:
+    """Stop every daemon that still runs, all at once (a second call does nothing)."""
+    processes = []
+    for daemon in daemons:
+        if daemon.process is not None:
+            processes.append(daemon.process)
+            daemon.process = None
+    stop_processes(processes)
+
+
+class Service(Daemon):
     """``openisales serve`` in a subprocess of its own session, with its log in the data dir."""
 
     def __init__(self, env: dict[str, str], data_dir: Path) -> None:
-        self.env = env
-        self.data_dir = data_dir
-        self.log_path = data_dir / "serve.log"
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__("serve", env, data_dir, "serve.log")
         self.url = ""
         self.child_peaks_kib: dict[int, int] = {}
         self.sampled_total_kib = 0  # the largest RSS of serve + children seen at one sample
@@ -417,31 +512,18 @@ class Service:
             raise SetupError(f"openisales {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
         return result.stdout
 
-    def start(self, port: int) -> None:
+    def start(self, port: int, *options: str) -> None:
         self.url = f"http://127.0.0.1:{port}"
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [*OPENISALES, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=self.env,
-                cwd=self.data_dir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
+        process = self.launch("serve", "--host", "127.0.0.1", "--port", str(port), *options)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 raise SetupError(f"openisales serve exited:\n{self.log_tail()}")
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
                     return
             time.sleep(0.1)
         raise SetupError(f"openisales serve did not answer /healthz in 60 s:\n{self.log_tail()}")
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
     def sample_memory(self) -> None:
         """Sample the RSS of serve and its children (a reader process, a worker pool, if any).
@@ -459,23 +541,19 @@ class Service:
             total += rss or 0
         self.sampled_total_kib = max(self.sampled_total_kib, total)
 
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        process, self.process = self.process, None
-        leftovers = descendants(process.pid)
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
-        leftovers |= descendants(process.pid)
-        for pid in leftovers:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+
+# How long ago the file was written, as a CRM's export of the night before would be: past
+# ``sftp.stability.RECENT_SECONDS``, so the fetch does not wait ``fetch_stable_seconds`` to see
+# whether a file copied a moment ago is still growing (that wait is measured by the tests).
+FILE_AGE_SECONDS = 600
+
+
+def place_file(source: Path, target: Path, uid: int, gid: int) -> None:
+    """Copy the file onto the sftp server, owned by its user, written FILE_AGE_SECONDS ago."""
+    shutil.copyfile(source, target)
+    os.chown(target, uid, gid)
+    written = time.time() - FILE_AGE_SECONDS
+    os.utime(target, (written, written))
 
 
 def run_subprocess(command: list[str], *, timeout: float) -> subprocess.CompletedProcess[str]:
@@ -568,22 +646,12 @@ def download_mappings(isales: Any, task_id: str, serve_pid: int) -> list[Mapping
     return done
 
 
-def run_import(
-    args: argparse.Namespace, file_path: Path, work: contextlib.ExitStack, data_dir: Path
-) -> ImportRun:
+def prepare_service(
+    args: argparse.Namespace, work: contextlib.ExitStack, data_dir: Path
+) -> Service:
+    """The service's environment and, with ``--db postgres``, its database, upgraded."""
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.support.servers import PostgresServer, SftpServer, free_port
-
-    from openisales.client import ISalesClient
-
-    print("starting the sftp server ...", flush=True)
-    sftp = SftpServer()
-    work.callback(sftp.close)
-    sftp.start()
-    remote_name = file_path.name
-    target = sftp.mkdir(UPLOAD_DIR) / remote_name
-    shutil.copyfile(file_path, target)
-    os.chown(target, sftp.uid, sftp.gid)
+    from tests.support.servers import PostgresServer
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("OPENISALES_")}
     env["OPENISALES_DATA_DIR"] = str(data_dir)
@@ -596,6 +664,26 @@ def run_import(
         postgres.start()
         env["OPENISALES_DATABASE_URL"] = postgres.create_database("isales_bench")
         service.cli("db", "upgrade")
+    return service
+
+
+def run_import(
+    args: argparse.Namespace, file_path: Path, work: contextlib.ExitStack, data_dir: Path
+) -> ImportRun:
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.support.servers import SftpServer, free_port
+
+    from openisales.client import ISalesClient
+
+    print("starting the sftp server ...", flush=True)
+    sftp = SftpServer()
+    work.callback(sftp.close)
+    sftp.start()
+    remote_name = file_path.name
+    target = sftp.mkdir(UPLOAD_DIR) / remote_name
+    place_file(file_path, target, sftp.uid, sftp.gid)
+
+    service = prepare_service(args, work, data_dir)
 
     print("starting openisales serve ...", flush=True)
     work.callback(service.stop)
@@ -823,6 +911,429 @@ def report_baseline(
     )
 
 
+# --- scaling: one import of each size ---------------------------------------------------------
+
+
+@dataclass
+class ScalingStep:
+    """One size of ``--scaling``: its import, whether its checks passed, its baseline if run."""
+
+    expected: Expected
+    run: ImportRun
+    passed: bool
+    baseline_seconds: float | None
+
+
+def run_scaling(args: argparse.Namespace, work: contextlib.ExitStack) -> list[ScalingStep]:
+    """Each size in a fresh sftp server, database and service, with the checks of a plain run."""
+    steps = []
+    for rows in args.sizes:
+        print(f"\n=== {rows:,} rows ===", flush=True)
+        file_path, expected = prepared_template(rows)
+        # Everything this size starts is stopped before the next one starts.
+        step = work.enter_context(contextlib.ExitStack())
+        data_dir = Path(tempfile.mkdtemp(prefix="isales-bench-"))
+        if not args.keep:
+            step.callback(shutil.rmtree, data_dir, ignore_errors=True)
+        run = run_import(args, file_path, step, data_dir)
+        passed = report_import(run, expected)
+        baseline_seconds = None
+        if not args.no_baseline and str(run.task.get("status")) == "2":
+            baseline = run_baseline(file_path)
+            report_baseline(baseline, expected, run.seconds)
+            baseline_seconds = float(baseline["total_s"])
+        step.close()
+        if args.keep:
+            print(f"\nservice data directory kept: {data_dir}")
+        print(f"\n{rows:,} rows: {'PASS' if passed else 'FAIL'}", flush=True)
+        steps.append(ScalingStep(expected, run, passed, baseline_seconds))
+    return steps
+
+
+def report_scaling(steps: Sequence[ScalingStep], db: str) -> None:
+    """One Markdown table, a line per size."""
+    names = [*STAGES]
+    for step in steps:
+        names += [name for name in step.run.task.get("timings") or {} if name not in names]
+    with_baseline = any(step.baseline_seconds is not None for step in steps)
+    header = [
+        "rows",
+        "end-to-end s",
+        "rows/s",
+        *(f"{name} s" for name in names),
+        "serve VmHWM",
+        "children VmHWM",
+        "serve+children at one sample",
+        "query p99 ms",
+        "checks",
+    ]
+    if with_baseline:
+        header += ["baseline s", "baseline / openisales"]
+    lines = [header]
+    for step in steps:
+        run, rows = step.run, step.expected.totalNum
+        timings: dict[str, float] = run.task.get("timings") or {}
+        latencies = sorted(value * 1000 for value in run.latencies)
+        line = [
+            f"{rows:,}",
+            f"{run.seconds:.2f}",
+            f"{rows / run.seconds:,.0f}",
+            *(f"{timings[name]:.2f}" if name in timings else "n/a" for name in names),
+            mib(run.serve_peak_kib),
+            mib(sum(run.child_peaks_kib.values())) if run.child_peaks_kib else "no child",
+            mib(run.sampled_total_kib),
+            f"{percentile(latencies, 0.99):.1f} (n={len(latencies)})",
+            "PASS" if step.passed else "FAIL",
+        ]
+        if with_baseline:
+            base = step.baseline_seconds
+            line += (
+                [f"{base:.2f}", f"{base / run.seconds:.1f}x"] if base is not None else ["n/a"] * 2
+            )
+        lines.append(line)
+    print()
+    print(f"== scaling ({db}) ==")
+    print_table(lines, right=[column != "checks" for column in header])
+
+
+def print_table(lines: Sequence[Sequence[str]], right: Sequence[bool]) -> None:
+    """A Markdown table, its columns padded so that it reads in a terminal too."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(right))]
+
+    def cells(line: Sequence[str]) -> str:
+        padded = (
+            cell.rjust(width) if align else cell.ljust(width)
+            for cell, width, align in zip(line, widths, right, strict=True)
+        )
+        return "| " + " | ".join(padded) + " |"
+
+    rule = (
+        "-" * (width + 1) + ":" if align else "-" * (width + 2)
+        for width, align in zip(widths, right, strict=True)
+    )
+    print(cells(lines[0]))
+    print("|" + "|".join(rule) + "|")
+    for line in lines[1:]:
+        print(cells(line))
+
+
+# --- concurrent imports: N tasks, W worker processes ------------------------------------------
+
+WORKER_START_SECONDS = 60.0
+# A tenant holds at most this many campaigns not completed of one kind (max_campaigns_per_kind).
+MAX_CONCURRENT = 20
+
+
+class WorkerDaemon(Daemon):
+    """One ``openisales worker`` process (claim loop and result pusher), logging to its own file."""
+
+    def __init__(self, env: dict[str, str], data_dir: Path, number: int) -> None:
+        super().__init__(f"worker {number}", env, data_dir, f"worker-{number}.log")
+
+    def start(self) -> None:
+        self.launch("worker")
+
+    def wait_started(self, deadline: float) -> None:
+        """Wait until the worker logs that its claim loop runs: a task it takes waits on no start."""
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise SetupError(f"openisales worker exited:\n{self.log_tail()}")
+            if any(
+                "openisales.worker" in line and "started" in line
+                for line in self.log_text().splitlines()
+            ):
+                return
+            time.sleep(0.1)
+        raise SetupError(
+            f"{self.name} did not log its start in {WORKER_START_SECONDS:.0f} s:\n{self.log_tail()}"
+        )
+
+
+class MemorySampler:
+    """The RSS of named processes and of all their descendants, sampled together."""
+
+    def __init__(self, roots: Sequence[tuple[str, int]]) -> None:
+        self.roots = list(roots)
+        self.child_peaks_kib: dict[int, tuple[str, int]] = {}  # pid -> (whose child, VmHWM)
+        self.sampled_total_kib = 0  # the largest sum of every RSS seen at one sample
+
+    def sample(self) -> None:
+        total = 0
+        for name, pid in self.roots:
+            total += status_kib(pid, "VmRSS") or 0
+            for child in descendants(pid):
+                peak, rss = status_kib(child, "VmHWM"), status_kib(child, "VmRSS")
+                if peak is not None:
+                    before = self.child_peaks_kib.get(child, (name, 0))[1]
+                    self.child_peaks_kib[child] = (name, max(peak, before))
+                total += rss or 0
+        self.sampled_total_kib = max(self.sampled_total_kib, total)
+
+    def root_peaks(self) -> list[tuple[str, int | None]]:
+        """Each named process's own VmHWM now (read before stopping it)."""
+        return [(name, status_kib(pid, "VmHWM")) for name, pid in self.roots]
+
+
+@dataclass
+class ConcurrentTask:
+    """One of the concurrent imports: its campaign, its file on the server, what it came to."""
+
+    number: int
+    campaign_id: int
+    remote_name: str
+    task_id: str = ""
+    submitted_at: float = 0.0  # perf_counter() when its uploadFileServer was sent
+    ended_at: float | None = None  # perf_counter() when a query first saw status 2 or 3
+    task: dict[str, Any] = field(default_factory=dict)
+    failure_rules: Counter[str] | None = None
+    ran_in: str = "?"  # the process whose log names the task's run
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended_at or self.submitted_at) - self.submitted_at
+
+
+@dataclass
+class ConcurrentRun:
+    layout: str  # which processes ran the imports
+    tasks: list[ConcurrentTask]
+    wall_seconds: float  # first submit -> the last task seen at its final status
+    submit_seconds: float  # first submit -> the last submit answered
+    latencies: list[float]
+    root_peaks: list[tuple[str, int | None]]
+    child_peaks_kib: dict[int, tuple[str, int]]
+    sampled_total_kib: int
+    log_problems: list[str]
+
+
+def worker_layout(service: Service, workers: int) -> tuple[bool, int, str]:
+    """(serve without its worker, how many ``openisales worker`` to start, what that means)."""
+    if "--no-worker" in service.cli("serve", "--help"):
+        return True, workers, f"serve --no-worker (API only) + {workers} `openisales worker`"
+    return (
+        False,
+        workers - 1,
+        f"serve has no --no-worker: serve's embedded worker + {workers - 1} `openisales worker`",
+    )
+
+
+def run_concurrent(
+    args: argparse.Namespace, file_path: Path, work: contextlib.ExitStack, data_dir: Path
+) -> ConcurrentRun:
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.support.servers import SftpServer, free_port
+
+    from openisales.client import ISalesClient
+
+    print("starting the sftp server ...", flush=True)
+    sftp = SftpServer()
+    work.callback(sftp.close)
+    sftp.start()
+    upload = sftp.mkdir(UPLOAD_DIR)
+    names = [f"{file_path.stem}-c{n}{file_path.suffix}" for n in range(1, args.concurrent + 1)]
+    for name in names:  # one campaign each, so copies of one file are no duplicates of another
+        place_file(file_path, upload / name, sftp.uid, sftp.gid)
+
+    service = prepare_service(args, work, data_dir)
+    without_worker, count, layout = worker_layout(service, args.workers)
+    workers = [WorkerDaemon(service.env, data_dir, n) for n in range(1, count + 1)]
+    work.callback(stop_daemons, [service, *workers])
+    print("starting openisales serve ...", flush=True)
+    service.start(free_port(), *(["--no-worker"] if without_worker else []))
+    print(f"starting {count} openisales worker processes ...", flush=True)
+    for daemon in workers:
+        daemon.start()
+    deadline = time.monotonic() + WORKER_START_SECONDS
+    for daemon in workers:
+        daemon.wait_started(deadline)
+    keys = json.loads(service.cli("tenant", "create", "--vdn-id", str(VDN_ID)))
+
+    with ISalesClient(service.url, keys["accessKey"], keys["secretKey"], VDN_ID) as isales:
+        added = isales.add_server(
+            sftp.username, sftp.password, sftp.host, sftp.port, str(sftp.home)
+        )
+        _ok(added, "addServer")
+        tasks = []
+        for number, name in enumerate(names, start=1):
+            created = isales.create_campaign(
+                name=f"import bench {number}",
+                deviceType=2,
+                strBeginTime="2099-01-01 00:00:00",
+                strEndTime="2099-12-31 23:59:59",
+            )
+            _ok(created, f"create campaign {number}")
+            tasks.append(ConcurrentTask(number, created["returnObject"]["id"], name))
+        sampler = MemorySampler(
+            [(daemon.name, daemon.pid) for daemon in (service, *workers) if daemon.pid]
+        )
+
+        print(f"importing {len(tasks)} copies of {file_path.name} at once ({layout}) ...")
+        for item in tasks:
+            item.submitted_at = time.perf_counter()
+            submitted = isales.upload_file_server(
+                item.campaign_id, added["serverId"], item.remote_name, file_path="/" + UPLOAD_DIR
+            )
+            _ok(submitted, f"uploadFileServer {item.number}")
+            item.task_id = submitted["importTaskId"]
+        began = tasks[0].submitted_at
+        submit_seconds = time.perf_counter() - began
+        latencies = poll_tasks(isales, tasks, sampler, began)
+        sampler.sample()
+        root_peaks = sampler.root_peaks()
+        for item in tasks:
+            if str(item.task["status"]) == "2" and item.task.get("failNum"):
+                report = isales.download_failures(item.task_id, "csv")
+                reader = csv.DictReader(io.StringIO(report.decode("utf-8-sig")))
+                item.failure_rules = Counter(row["rule"] for row in reader)
+
+    stop_daemons([service, *workers])
+    daemons: list[Daemon] = [*workers, service]
+    logs = {daemon.name: daemon.log_text() for daemon in daemons}
+    for item in tasks:
+        runs = f"running import task {item.task_id}"
+        item.ran_in = ", ".join(name for name, text in logs.items() if runs in text) or "?"
+    return ConcurrentRun(
+        layout=layout,
+        tasks=tasks,
+        wall_seconds=max(item.ended_at or began for item in tasks) - began,
+        submit_seconds=submit_seconds,
+        latencies=latencies,
+        root_peaks=root_peaks,
+        child_peaks_kib=dict(sampler.child_peaks_kib),
+        sampled_total_kib=sampler.sampled_total_kib,
+        log_problems=[
+            f"{daemon.name}: {line}" for daemon in daemons for line in daemon.log_problems()
+        ],
+    )
+
+
+def poll_tasks(
+    isales: Any, tasks: Sequence[ConcurrentTask], sampler: MemorySampler, began: float
+) -> list[float]:
+    """Query every task not ended yet, round after round (~50 ms), until all have ended.
+
+    Returns the latency of every call; the memory of every process is sampled each round.
+    """
+    latencies: list[float] = []
+    pending = list(tasks)
+    while pending:
+        round_began = time.perf_counter()
+        for item in list(pending):
+            call_began = time.perf_counter()
+            answer = isales.query_import_tasks(item.campaign_id, import_task_ids=[item.task_id])
+            now = time.perf_counter()
+            latencies.append(now - call_began)
+            _ok(answer, "queryDataImportTask")
+            item.task = answer["result"][0]
+            if str(item.task["status"]) in ("2", "3"):
+                item.ended_at = now
+                pending.remove(item)
+        if pending and time.perf_counter() - began > TASK_TIMEOUT_SECONDS:
+            raise SetupError(
+                f"{len(pending)} imports did not end in {TASK_TIMEOUT_SECONDS:.0f} s: "
+                f"{[item.task for item in pending]}"
+            )
+        sampler.sample()
+        if pending:
+            time.sleep(max(0.0, POLL_SECONDS - (time.perf_counter() - round_began)))
+    return latencies
+
+
+def count_problems(item: ConcurrentTask, expected: Expected) -> list[str]:
+    """What in a task's counts and failure report differs from the generator's (empty: PASS)."""
+    task = item.task
+    problems = [f"status {task.get('status')}"] if str(task.get("status")) != "2" else []
+    for name, want in expected.counts().items():
+        if task.get(name) != want:
+            problems.append(f"{name} {task.get(name)} (expected {want})")
+    if expected.failNum and str(task.get("status")) == "2":
+        got = item.failure_rules or Counter()
+        for rule in sorted({*expected.rules, *got}):
+            if got.get(rule, 0) != expected.rules.get(rule, 0):
+                problems.append(
+                    f"report {rule} {got.get(rule, 0)} (expected {expected.rules.get(rule, 0)})"
+                )
+    return problems
+
+
+def report_concurrent(run: ConcurrentRun, expected: Expected) -> bool:
+    """Print the per-task figures, the totals and the checks; True when every check passed."""
+    rows, n = expected.totalNum, len(run.tasks)
+    print()
+    print(f"== openisales: {n} imports of {rows:,} rows at once ==")
+    print(f"processes          {run.layout}")
+    print(f"submitted          {n} x uploadFileServer in {run.submit_seconds:.2f} s, back to back")
+    passed = True
+    for item in run.tasks:
+        task = item.task
+        created, begun, ended = (
+            parse_time(task.get(key, "")) for key in ("createTime", "beginTime", "endTime")
+        )
+        server = (
+            f"queued {(begun - created).total_seconds():.2f} s, ran "
+            f"{(ended - begun).total_seconds():.2f} s"
+            if created and begun and ended
+            else "server times n/a"
+        )
+        timings: dict[str, float] = task.get("timings") or {}
+        names = [*STAGES, *(name for name in timings if name not in STAGES)]
+        stages = "  ".join(
+            f"{name} {timings[name]:.2f}" if name in timings else f"{name} n/a" for name in names
+        )
+        print(
+            f"task {item.number}  campaign {item.campaign_id}  in {item.ran_in}  status "
+            f"{task.get('status')}  end-to-end {item.seconds:.2f} s ({server})  stages (s) {stages}"
+        )
+    wall_ok = all(str(item.task.get("status")) == "2" for item in run.tasks)
+    print(
+        f"wall time          {run.wall_seconds:.2f} s from the first submit until the last task "
+        f"was seen at {'status 2' if wall_ok else 'its final status (not every one 2)'}"
+    )
+    print(
+        f"aggregate          {n} x {rows:,} rows / {run.wall_seconds:.2f} s = "
+        f"{n * rows / run.wall_seconds:,.0f} rows/s"
+    )
+    print(
+        "peak RSS (VmHWM)   "
+        + "; ".join(f"{name} {mib(kib)}" for name, kib in run.root_peaks)
+        + " (read at the end, before stopping them)"
+    )
+    for name, _kib in run.root_peaks:
+        children = sorted(
+            (pid, peak) for pid, (owner, peak) in run.child_peaks_kib.items() if owner == name
+        )
+        seen = ", ".join(f"pid {pid} {mib(peak)}" for pid, peak in children) or "none seen"
+        print(f"  children of {name:8} {seen}")
+    print(
+        f"  largest sum at one sample  {mib(run.sampled_total_kib)} (RSS of every process above "
+        "and of their children, sampled every poll round)"
+    )
+    lat = sorted(value * 1000 for value in run.latencies)
+    print(
+        f"queryDataImportTask latency across all polls  n={len(lat)}  "
+        f"p50 {percentile(lat, 0.50):.1f} ms  p99 {percentile(lat, 0.99):.1f} ms  "
+        f"max {lat[-1]:.1f} ms"
+    )
+
+    print()
+    print("== counts ==")
+    for item in run.tasks:
+        problems = count_problems(item, expected)
+        passed &= not problems
+        task = item.task
+        counts = "  ".join(f"{name} {task.get(name)}" for name in expected.counts())
+        rules = (
+            ""
+            if item.failure_rules is None
+            else f"  report rules {sum(item.failure_rules.values())}"
+        )
+        verdict = "PASS" if not problems else "FAIL: " + "; ".join(problems)
+        print(f"task {item.number}  {counts}{rules}  {verdict}")
+    if run.log_problems:
+        print(f"logs: {len(run.log_problems)} error lines, first: {run.log_problems[0][:200]}")
+    return passed
+
+
 # --- main -------------------------------------------------------------------------------------
 
 
@@ -830,17 +1341,75 @@ def _raise_interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+DEFAULT_ROWS = 500_000
+DEFAULT_SIZES = (10_000, 100_000, 500_000)
+DEFAULT_WORKERS = 2
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(item.replace("_", "")) for item in text.split(",") if item.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a comma-separated list of row counts: {text!r}"
+        ) from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("give at least one row count")
+    return sizes
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="End-to-end benchmark of an openisales call-data import."
     )
-    parser.add_argument("--rows", type=int, default=500_000, help="data rows (default 500000)")
+    parser.add_argument("--rows", type=int, help="data rows (default 500000)")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
     parser.add_argument("--keep", action="store_true", help="keep the service's data directory")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="import each of --sizes in turn, each in a fresh service and database, then print "
+        "one table",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        metavar="N,N,...",
+        help="row counts of --scaling (default 10000,100000,500000)",
+    )
+    parser.add_argument(
+        "--concurrent",
+        type=int,
+        metavar="N",
+        help="import N copies of the --rows file at once, into N campaigns of one tenant",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="W",
+        help=f"openisales worker processes of --concurrent (default {DEFAULT_WORKERS})",
+    )
     args = parser.parse_args(argv)
+    if args.scaling and args.concurrent is not None:
+        parser.error("--scaling and --concurrent are two kinds of run: choose one")
+    if args.scaling and args.rows is not None:
+        parser.error("--scaling imports the sizes of --sizes; leave out --rows")
+    if args.sizes is not None and not args.scaling:
+        parser.error("--sizes goes with --scaling")
+    if args.workers is not None and args.concurrent is None:
+        parser.error("--workers goes with --concurrent")
+    args.rows = DEFAULT_ROWS if args.rows is None else args.rows
+    args.sizes = list(DEFAULT_SIZES) if args.sizes is None else args.sizes
+    args.workers = DEFAULT_WORKERS if args.workers is None else args.workers
     if not 1 <= args.rows <= 500_000:
         parser.error("--rows must be 1 to 500000 (the import's limit)")
+    if not all(1 <= rows <= 500_000 for rows in args.sizes):
+        parser.error("--sizes must each be 1 to 500000 (the import's limit)")
+    if args.concurrent is not None and not 1 <= args.concurrent <= MAX_CONCURRENT:
+        parser.error(f"--concurrent must be 1 to {MAX_CONCURRENT} (campaigns of one tenant)")
+    if not 1 <= args.workers <= 64:
+        parser.error("--workers must be 1 to 64")
     return args
 
 
@@ -870,15 +1439,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _bench(args: argparse.Namespace, work: contextlib.ExitStack) -> int:
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(
-        f"openisales import benchmark: {args.rows:,} rows, {args.db}; "
-        f"{os.cpu_count()} CPUs, load average {load}",
-        flush=True,
-    )
+def _load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def prepared_template(rows: int) -> tuple[Path, Expected]:
+    """The file of ``rows`` rows from the cache (generated on first use), described."""
     began = time.perf_counter()
-    file_path, expected, cached = cached_template(args.rows)
+    file_path, expected, cached = cached_template(rows)
     made = "cached" if cached else f"generated in {time.perf_counter() - began:.1f} s"
     print(
         f"file {file_path.relative_to(REPO_ROOT)}: {file_path.stat().st_size / MIB:.1f} MiB, "
@@ -887,6 +1455,20 @@ def _bench(args: argparse.Namespace, work: contextlib.ExitStack) -> int:
         f"sessionId with other numbers, {expected.numbers / expected.totalNum:.2f} numbers a row",
         flush=True,
     )
+    return file_path, expected
+
+
+def _bench(args: argparse.Namespace, work: contextlib.ExitStack) -> int:
+    if args.scaling:
+        return _bench_scaling(args, work)
+    if args.concurrent is not None:
+        return _bench_concurrent(args, work)
+    print(
+        f"openisales import benchmark: {args.rows:,} rows, {args.db}; "
+        f"{os.cpu_count()} CPUs, load average {_load()}",
+        flush=True,
+    )
+    file_path, expected = prepared_template(args.rows)
     data_dir = Path(tempfile.mkdtemp(prefix="isales-bench-"))
     if not args.keep:
         work.callback(shutil.rmtree, data_dir, ignore_errors=True)
@@ -896,8 +1478,41 @@ def _bench(args: argparse.Namespace, work: contextlib.ExitStack) -> int:
         report_baseline(run_baseline(file_path), expected, run.seconds)
     if args.keep:
         print(f"\nservice data directory kept: {data_dir}")
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"\nresult: {'PASS' if passed else 'FAIL'} (load average now {load})", flush=True)
+    print(f"\nresult: {'PASS' if passed else 'FAIL'} (load average now {_load()})", flush=True)
+    return 0 if passed else 1
+
+
+def _bench_scaling(args: argparse.Namespace, work: contextlib.ExitStack) -> int:
+    sizes = ", ".join(f"{rows:,}" for rows in args.sizes)
+    print(
+        f"openisales import benchmark, scaling: {sizes} rows, {args.db}; "
+        f"{os.cpu_count()} CPUs, load average {_load()}",
+        flush=True,
+    )
+    steps = run_scaling(args, work)
+    report_scaling(steps, args.db)
+    passed = all(step.passed for step in steps)
+    print(f"\nresult: {'PASS' if passed else 'FAIL'} (load average now {_load()})", flush=True)
+    return 0 if passed else 1
+
+
+def _bench_concurrent(args: argparse.Namespace, work: contextlib.ExitStack) -> int:
+    print(
+        f"openisales import benchmark, concurrent: {args.concurrent} x {args.rows:,} rows, "
+        f"{args.db}, {args.workers} workers; {os.cpu_count()} CPUs, load average {_load()}",
+        flush=True,
+    )
+    file_path, expected = prepared_template(args.rows)
+    data_dir = Path(tempfile.mkdtemp(prefix="isales-bench-"))
+    if not args.keep:
+        work.callback(shutil.rmtree, data_dir, ignore_errors=True)
+    run = run_concurrent(args, file_path, work, data_dir)
+    passed = report_concurrent(run, expected)
+    if not args.no_baseline:
+        print("\nnaive baseline: not run with --concurrent (run it with a plain run)")
+    if args.keep:
+        print(f"\nservice data directory kept: {data_dir} (serve.log, worker-*.log)")
+    print(f"\nresult: {'PASS' if passed else 'FAIL'} (load average now {_load()})", flush=True)
     return 0 if passed else 1
 
 

@@ -93,7 +93,10 @@ class Settings(BaseSettings):
     reader_memory_limit_bytes: int = Field(
         default=2048 * MIB,
         ge=64 * MIB,
-        description="Address space of the child process that reads an import file.",
+        description=(
+            "Memory the child process that reads an import file may allocate beyond its"
+            " loaded code (its data segment)."
+        ),
     )
     max_unpacked_bytes: int = Field(
         default=512 * MIB,

@@ -617,3 +617,22 @@ def test_original_cells_as_text() -> None:
         "09:30:15",
         "36:05:00",
     ]
+
+
+def test_a_delay_time_of_thousands_of_digits_is_out_of_range_not_a_crash() -> None:
+    """int() refuses a text of over 4,300 digits; such a delayTime is simply out of range."""
+    columns = map_header(["called"])
+    huge = "9" * 5000
+    for called in (
+        f'[{{"calledNo":"13800001234","delayTime":"{huge}"}}]',
+        f'[{{"calledNo":"13800001234","delayTime":{huge}.0}}]',
+        f'[{{"calledNo":{huge}.0}}]',
+    ):
+        errors = validate_row([called], columns, 2, call_data_must_be_json=False)
+        assert isinstance(errors, list) and len(errors) == 1, called[:60]
+        assert errors[0].rule in ("called.delayTime.range", "called.calledNo.length")
+    padded = validate_row(
+        ['[{"calledNo":"1","delayTime":"' + "0" * 30 + '30"}]'], columns, 2,
+        call_data_must_be_json=False,
+    )  # fmt: skip
+    assert not isinstance(padded, list) and padded.called[0].delay_time == 30

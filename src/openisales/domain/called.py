@@ -64,6 +64,7 @@ _DECODER = json.JSONDecoder(parse_float=_JsonFloat, parse_constant=_no_constants
 _RAW_DECODE = _DECODER.raw_decode
 _CALLED_NO_MATCH = _CALLED_NO.fullmatch
 _INVALID = object()
+_MAX_DIGITS = 18  # a whole number longer than this is out of every range a called field has
 
 
 def parse_called(
@@ -358,8 +359,14 @@ def _delay_time(value: Any, where: str, row: int, errors: list[RowError]) -> int
         if not text:
             return 0
         if INTEGER_TEXT.fullmatch(text):
+            if len(text.lstrip("+-").lstrip("0")) > _MAX_DIGITS:  # int() refuses thousands
+                errors.append(_delay_out_of_range(row, column, show(text)))
+                return None
             seconds = int(text)
     elif type(value) is _JsonFloat and (digits := _integral_literal(value)) is not None:
+        if len(digits) > _MAX_DIGITS:
+            errors.append(_delay_out_of_range(row, column, show(digits)))
+            return None
         seconds = int(digits)
     if seconds is None:
         errors.append(
@@ -373,17 +380,19 @@ def _delay_time(value: Any, where: str, row: int, errors: list[RowError]) -> int
         )
         return None
     if not 0 <= seconds <= DELAY_TIME_MAX:
-        errors.append(
-            RowError(
-                row,
-                column,
-                WRONG_VALUE,
-                "called.delayTime.range",
-                f"delayTime {seconds} is out of range; it must be 0 to {DELAY_TIME_MAX} seconds.",
-            )
-        )
+        errors.append(_delay_out_of_range(row, column, str(seconds)))
         return None
     return seconds
+
+
+def _delay_out_of_range(row: int, column: str, shown: str) -> RowError:
+    return RowError(
+        row,
+        column,
+        WRONG_VALUE,
+        "called.delayTime.range",
+        f"delayTime {shown} is out of range; it must be 0 to {DELAY_TIME_MAX} seconds.",
+    )
 
 
 def _number_type(
@@ -420,4 +429,6 @@ def _integral_literal(literal: str) -> str | None:
     whole, _, fraction = literal.partition(".")
     if fraction.strip("0"):
         return None
-    return str(int(whole))
+    # A JSON number's whole part has no leading zeros: only "-0" differs from int()'s text,
+    # and int() would refuse a literal of thousands of digits.
+    return "0" if whole == "-0" else whole

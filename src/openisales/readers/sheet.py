@@ -46,6 +46,11 @@ def open_sheet(
     return read_workbook(path, fmt, limits)
 
 
+def reading_limits(max_rows: int, max_uncompressed_bytes: int) -> Limits:
+    """The limits ``open_sheet`` reads with, given the two an import task sets."""
+    return Limits(max_rows, 256, 32_767, max_uncompressed_bytes, MAX_CELLS)
+
+
 def explain_too_large(
     path: Path,
     *,

@@ -1,7 +1,7 @@
 """A streaming, columnar reader of xlsx sheets: cell batches without a Python object per cell.
 
 ``open_columnar`` reads the first visible worksheet of an xlsx as ``CellBatch`` frames (layout
-in ``readers.cell_batch``) straight from the inflating sheet XML, a block of about 4 MiB at a
+in ``domain.cell_batch``) straight from the inflating sheet XML, a block of about 4 MiB at a
 time, with polars doing the cell work (``xlsx_cells``). It gives exactly what the per-row
 reader (python-calamine through ``open_sheet``) gives — the same header, row numbers and cell
 values, the same ``ReadError``s — or it raises ``NotColumnar`` and the caller reads the file
@@ -27,14 +27,14 @@ from pathlib import Path
 
 import polars as pl
 
-from openisales.domain.cells import Cell
-from openisales.readers.cell_batch import (
+from openisales.domain.cell_batch import (
     ROW,
     CellBatch,
     batch_schema,
     number_column,
     text_column,
 )
+from openisales.domain.cells import Cell
 from openisales.readers.model import Limits, ReadError, ReadErrorKind
 from openisales.readers.rows import cell_too_large, check_row_count
 from openisales.readers.xlsx_book import date_styles, locate, prefetched, shared_strings

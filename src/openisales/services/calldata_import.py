@@ -8,14 +8,16 @@ campaign holds at commit, and the task imports all its accepted rows or none.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openisales.domain.record_row import CALLED_KEY, SESSION_ID, STATUS, RecordRow, RecordStatus
+from openisales.domain.record_row import RecordStatus
 from openisales.services.calldata_rows import (
     Chunk,
     FileRejected,
@@ -37,7 +39,9 @@ from openisales.services.runtime import Runtime
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage import import_tasks as task_rows
-from openisales.storage.bulk import load_records
+from openisales.storage.bulk import import_cache, load_new_records
+
+log = logging.getLogger("openisales.import")
 
 
 def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Path) -> None:
@@ -60,7 +64,6 @@ def import_calldata_file(rt: Runtime, context: TaskContext, owner: str, path: Pa
         with gc_paused():
             header = next(messages)  # the sheet is loaded and its header understood
             assert isinstance(header, Header)
-            context.timings["read"] = round(header.read_seconds, 3)
             with stage(context, "validate_and_write"):
                 _write(rt, context, owner, header, messages)
     except FileRejected as exc:
@@ -79,15 +82,29 @@ class _Tally:
     black: int = 0
     total: int = 0
     failed_rows: int = 0
+    width: int = 0
+    reader: str = ""
     failures: list[tuple[int, str, str, str, str, list[str]]] = field(default_factory=list)
 
-    def add(self, chunk: Chunk, rows: list[RecordRow], duplicates: int) -> None:
-        """Count one written chunk: its kept rows, dropped duplicates and failures."""
-        self.stored += len(rows)
-        self.repeat += duplicates
-        self.black += sum(1 for row in rows if row[STATUS] == RecordStatus.BLOCKED)
+    def add(self, chunk: Chunk, stored: int) -> None:
+        """Count one written chunk: the records stored (the others were duplicates), failures."""
+        self.stored += stored
+        self.repeat += chunk.rows.height - stored
         self.failures.extend(chunk.failures)
         self.total, self.failed_rows = chunk.total, chunk.failed_rows
+        self.width = max(self.width, chunk.width)
+        self.reader = chunk.reader
+
+    def padded_failures(self) -> list[tuple[int, str, str, str, str, list[str]]]:
+        """The failure rows with each row's cells as wide as the sheet's used range.
+
+        The columnar reader learns the range's last column only at the end of the sheet; the
+        per-row reader gives every row that width, and so does the report.
+        """
+        return [
+            (*failure[:5], failure[5] + [""] * (self.width - len(failure[5])))
+            for failure in self.failures
+        ]
 
 
 def _write(
@@ -95,8 +112,10 @@ def _write(
 ) -> None:
     """Write the chunks as they come, in one transaction under the campaign's lock.
 
-    Duplicates are dropped against the campaign inside the transaction, so the check still holds
-    at commit; a file rejected half-way (an oversized cell) rolls everything back.
+    Duplicates are left out by the database as the records are stored (``storage.bulk``), so
+    the check holds at commit; a file rejected half-way (an oversized cell) rolls everything
+    back. A dry run stores them the same way inside a savepoint it rolls back: it counts what
+    the import would store, by the same rule.
     """
     assert context.campaign_pk is not None
     report = live_progress_reporter(rt, context.task_id, owner)
@@ -104,19 +123,36 @@ def _write(
     with rt.db.transaction() as session:
         # Serialises writers of one campaign, so the duplicate check stays true at commit.
         campaign_rows.lock(session, context.campaign_pk)
-        seen = record_rows.identity_keys(session, context.campaign_pk)
         created_at = rt.clock()
-        for chunk in chunks:
-            assert isinstance(chunk, Chunk)
-            with stage(context, "classify"):
-                rows, duplicates = _drop_duplicates(chunk.rows, seen)
-            if not context.validate_only:  # a dry run counts what it would write
-                with stage(context, "write"):
-                    load_records(session, rows, created_at)
-            tally.add(chunk, rows, duplicates)
-            context.timings["validate"] = round(chunk.validate_seconds, 3)
-            report(tally.total)
+        records = session.begin_nested()
+        with import_cache(session):
+            _load(session, context, chunks, tally, report, created_at)
+        tally.black = record_rows.count_of_task(session, context.task_id, RecordStatus.BLOCKED)
+        if context.validate_only:
+            records.rollback()
+        else:
+            records.commit()
+        log.info("import task %s: rows read by the %s reader", context.task_id, tally.reader)
         _finish(session, rt, context, owner, header, tally)
+
+
+def _load(
+    session: Session,
+    context: TaskContext,
+    chunks: Iterator[Header | Chunk],
+    tally: _Tally,
+    report: Callable[[int], None],
+    created_at: datetime,
+) -> None:
+    """Store each chunk's records as it arrives and count it."""
+    for chunk in chunks:
+        assert isinstance(chunk, Chunk)
+        with stage(context, "write"):
+            stored = load_new_records(session, chunk.rows, created_at)
+        tally.add(chunk, stored)
+        context.timings["read"] = round(chunk.read_seconds, 3)
+        context.timings["validate"] = round(chunk.validate_seconds, 3)
+        report(tally.total)
 
 
 def _finish(
@@ -124,7 +160,7 @@ def _finish(
 ) -> None:
     """Store the failure rows and complete the task with the tallied counts."""
     with stage(context, "write"):
-        task_rows.add_failures(session, context.task_id, _numbered(tally.failures))
+        task_rows.add_failures(session, context.task_id, _numbered(tally.padded_failures()))
     complete(
         session,
         rt,
@@ -137,21 +173,8 @@ def _finish(
         fail_num=tally.failed_rows,
         black_num=tally.black,
         err_msg=summary(context, tally.failed_rows),
-        source_header=header.columns,
+        source_header=header.columns + [""] * (tally.width - len(header.columns)),
     )
-
-
-def _drop_duplicates(
-    rows: list[RecordRow], seen: set[tuple[str, str]]
-) -> tuple[list[RecordRow], int]:
-    """Rows whose (sessionId, numbers) the campaign or an earlier row of the file does not hold."""
-    kept: list[RecordRow] = []
-    for row in rows:
-        identity = (row[SESSION_ID], row[CALLED_KEY])
-        if identity not in seen:
-            seen.add(identity)
-            kept.append(row)
-    return kept, len(rows) - len(kept)
 
 
 def _numbered(failures: list[tuple[int, str, str, str, str, list[str]]]) -> list[dict[str, Any]]:

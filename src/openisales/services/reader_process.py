@@ -1,9 +1,10 @@
-"""Reading a fetched file in a child process whose address space is capped.
+"""Reading a fetched file in a child process whose memory is capped.
 
 What a reader needs is not bounded by the file's size: a 1.5 KB xlsx can ask calamine for
 512 GiB, a few MB of sheet XML can unpack to millions of cells. Every file is therefore read in
 a fresh interpreter (not fork: the worker may share its process with the API's threads) whose
-address space is limited (``RLIMIT_AS``, ``OPENISALES_READER_MEMORY_LIMIT_BYTES``). When a reader
+memory is limited (``RLIMIT_DATA``: what it allocates beyond its loaded code may not exceed
+``OPENISALES_READER_MEMORY_LIMIT_BYTES``). When a reader
 runs out of it, calamine aborts the child or Python raises MemoryError there: the child ends,
 the worker and the API go on, and the task fails at once with a message saying why.
 
@@ -51,7 +52,7 @@ def run_in_child(
     function: Callable[..., Iterable[Any]], args: tuple[Any, ...], *, memory_limit: int
 ) -> Generator[Any, None, None]:
     """What ``function(*args)`` yields, computed in a child process limited to ``memory_limit``
-    bytes of address space (0: no limit). close() stops the child.
+    bytes of memory beyond its loaded code (0: no limit). close() stops the child.
 
     An exception raised in the child is raised here; ``ReaderCrashed`` when the child dies.
     """
@@ -191,10 +192,16 @@ def sheet_in_child(path: Path, *, memory_limit: int, **limits: int) -> Iterator[
 
 def _child_main(memory_limit: int) -> None:
     """Cap this process, read the job from stdin, write pickled messages to stdout."""
-    if memory_limit > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     gc.disable()  # millions of acyclic objects: see import_run.gc_paused
+    # The job names its function by reference: unpickling imports its module (polars among
+    # them). The cap bounds what reading the file adds, so it counts from what the loaded code
+    # already holds. It caps the data segment (RLIMIT_DATA: private writable mappings, the heap
+    # and every allocation), not the address space: polars' threads reserve arenas and stacks
+    # of address space they never touch, and a cap on that failed small files at random.
     function, args = pickle.load(sys.stdin.buffer)
+    if memory_limit > 0:
+        cap = _status_bytes("VmData") + memory_limit
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
     out = sys.stdout.buffer
     try:
         for message in function(*args):
@@ -209,6 +216,15 @@ def _child_main(memory_limit: int) -> None:
         except Exception:  # an exception that does not pickle: say what it was
             pickle.dump(("raise", RuntimeError(repr(exc))), out)
     out.flush()
+
+
+def _status_bytes(key: str) -> int:
+    """A size this process's ``/proc/self/status`` gives in kB (``VmData``...), in bytes."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 if __name__ == "__main__":

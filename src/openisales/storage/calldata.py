@@ -21,12 +21,14 @@ from openisales.storage.models import (
 )
 
 
-def identity_keys(session: Session, campaign_pk: int) -> set[tuple[str, str]]:
-    """Every (sessionId, called-number set) the campaign already holds: the duplicate rule."""
-    rows = session.execute(
-        select(CallData.session_id, CallData.called_key).where(CallData.campaign_pk == campaign_pk)
+def count_of_task(session: Session, task_id: str, status: int) -> int:
+    """How many records the import task stored with ``status`` (a ``RecordStatus``)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(CallData)
+        .where(CallData.import_task_id == task_id, CallData.status == status)
     )
-    return {(session_id, key) for session_id, key in rows}
+    return int(count or 0)
 
 
 def active_blocked_numbers(session: Session, vdn_id: int, now: datetime) -> set[str]:

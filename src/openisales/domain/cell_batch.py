@@ -1,4 +1,4 @@
-"""A batch of sheet rows as columns: what the columnar import reads, checks and writes.
+"""A batch of sheet rows as columns: what the columnar import reads and checks.
 
 The per-row reader hands over a Python list of cells per row; the columnar reader hands over
 polars frames of up to a few ten thousand rows in which no cell is a Python object. A cell of
