@@ -103,6 +103,7 @@ def _timed_stages() -> dict[str, float]:
 
     wrap(xlsx_columns, "shared_strings", "shared strings table")
     wrap(xlsx_cells, "utf8_pieces", "split into cells")
+    wrap(xlsx_cells.SheetCells, "_check_rows", "row tags")
     wrap(xlsx_cells, "_parts", "check + extract cells")
     wrap(xlsx_cells.SheetCells, "_values", "values (types, decode, shared)")
     wrap(xlsx_columns, "_wide", "pivot to rows")

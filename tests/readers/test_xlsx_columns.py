@@ -31,6 +31,7 @@ from openisales.readers import (
 from openisales.readers.model import Limits, ReadErrorKind
 from openisales.readers.xlsx_columns import NotColumnar, open_columnar
 from openisales.readers.xlsx_xml import WHITESPACE
+from tests.support import hostile_files
 from tests.support.spreadsheets import XLSX_WRITERS, write_xlsx
 
 LIMITS = Limits(MAX_ROWS, 256, 32_767, MAX_UNPACKED_BYTES, MAX_CELLS)
@@ -709,3 +710,35 @@ def test_damaged_xml_is_read_as_open_sheet_reads_it_or_not_columnar(
     note(f"{rows=} {shared=}")
     path = write_raw(tmp_path_factory.mktemp("damaged") / "d.xlsx", rows, shared=shared)
     compare(path)  # same rows, same error, or not columnar; never another outcome
+
+
+# --- hostile files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dimension", ["", "A1:A2"])  # true, forged
+def test_a_sparse_sheet_of_huge_range_is_refused_from_its_cells(
+    tmp_path: Path, dimension: str
+) -> None:
+    # open_sheet is not run: calamine would try to build a range of 17 billion cells.
+    path = tmp_path / "xfd.xlsx"
+    path.write_bytes(
+        hostile_files.sparse_xlsx([("A1", "called"), ("XFD1048576", "x")], dimension=dimension)
+    )
+    with pytest.raises(ReadError) as caught:
+        columnar(path)
+    assert caught.value.kind == ReadErrorKind.TOO_LARGE
+    assert "16384 columns x 1048576 rows" in caught.value.message
+
+
+def test_cells_without_r_are_not_columnar(tmp_path: Path) -> None:
+    path = tmp_path / "numeric.xlsx"
+    hostile_files.write_numeric_xlsx(path, 50, 8, refs=False)
+    assert compare(path).startswith("not columnar")
+
+
+def test_a_long_shared_string_in_many_cells_is_not_columnar(tmp_path: Path) -> None:
+    # 10,000 copies of 32,000 characters: 320 MB of text from a 200 KB file.
+    path = tmp_path / "copies.xlsx"
+    path.write_bytes(hostile_files.shared_string_xlsx(10_000, 32_000))
+    with pytest.raises(NotColumnar, match="expand"):
+        columnar(path)

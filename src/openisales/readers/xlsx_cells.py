@@ -227,22 +227,18 @@ class SheetCells:
         shared = kinds == SHARED
         if shared.any():
             texts = texts.scatter(shared.arg_true(), self._shared(values.filter(shared)))
-        is_text = pl.lit(~numbers)
-        return pl.DataFrame(
-            {
-                "row": cells["row"],
-                "column": cells["column"],
-                "text": pl.select(
-                    pl.when(is_text & not_blank(pl.lit(texts))).then(pl.lit(texts))
-                ).to_series(),
-                "chars": pl.select(
-                    pl.when(is_text).then(pl.lit(texts).str.len_chars())
-                ).to_series(),
-                "number": pl.select(
-                    pl.when(pl.lit(numbers)).then(pl.lit(values).cast(pl.Float64, strict=False))
-                ).to_series(),
-            },
-            schema=CELL_SCHEMA,
+        is_text = pl.col("type") != NUMBER
+        texts_column = pl.col("texts")
+        return (
+            cells.with_columns(texts=texts)
+            .select(  # one pass of polars for the three columns
+                "row",
+                "column",
+                text=pl.when(is_text & not_blank(texts_column)).then(texts_column),
+                chars=pl.when(is_text).then(texts_column.str.len_chars()),
+                number=pl.when(~is_text).then(pl.col("value").cast(pl.Float64, strict=False)),
+            )
+            .cast(CELL_SCHEMA)  # type: ignore[arg-type]
         )
 
     def _check_numbers(self, values: pl.Series, styles: pl.Series) -> None:
