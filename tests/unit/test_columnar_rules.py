@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 from openisales.domain.cell_batch import CellBatch, batch_from_rows
 from openisales.domain.cells import Cell
 from openisales.domain.columnar_rules import (
+    DECIDED_COLUMNS,
     PYTHON_WHITESPACE,
-    RECORD_COLUMNS,
     Decided,
     decide,
     records_schema,
@@ -86,7 +86,7 @@ def check(
     )
     records = decided.records
     assert dict(records.schema) == records_schema()
-    assert records.columns == list(RECORD_COLUMNS)
+    assert records.columns == list(DECIDED_COLUMNS)
     assert decided.undecided.dtype == pl.UInt32
     positions = {batch.row_number(i): i for i in range(len(batch))}
     assert len(positions) == len(batch)  # row numbers are unique in these tests

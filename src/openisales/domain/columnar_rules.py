@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from openisales.domain.cell_batch import ROW, CellBatch, number_column, text_column
+from openisales.domain.record_row import frame_schema
 from openisales.domain.records import (
     CALL_DATA_MAX,
     CALLED_NO_MAX,
@@ -51,7 +52,7 @@ from openisales.domain.records import (
 )
 from openisales.domain.template import ColumnMap
 
-__all__ = ["PYTHON_WHITESPACE", "RECORD_COLUMNS", "Decided", "decide", "records_schema"]
+__all__ = ["DECIDED_COLUMNS", "PYTHON_WHITESPACE", "Decided", "decide", "records_schema"]
 
 PYTHON_WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
@@ -60,16 +61,13 @@ PYTHON_WHITESPACE = (
 """Every character for which ``str.isspace()`` is true (what ``str.strip()`` removes); a test
 checks it against Python's own table. Rust's ``char::is_whitespace`` lacks U+001C-U+001F."""
 
-RECORD_COLUMNS: tuple[str, ...] = (
+# The record values the rules build: the declared record row's, but those the task sets
+# (campaign, status, task id), and the numbers the caller checks against the blocklist.
+_SET_BY_THE_TASK = ("campaign_pk", "status", "import_task_id")
+_FRAME_TYPES = {name: kind for name, kind in frame_schema().items() if name not in _SET_BY_THE_TASK}
+DECIDED_COLUMNS: tuple[str, ...] = (
     "row_number",
-    "session_id",
-    "called_key",
-    "called",
-    "caller",
-    "custom_field",
-    "recycle_time",
-    "call_data",
-    "priority",
+    *(n for n in _FRAME_TYPES if n != "row_number"),
     "numbers",
 )
 
@@ -79,16 +77,8 @@ _EXACT_BELOW = 1e15  # as cells.number_digits: beyond it a number cell may have 
 def records_schema() -> dict[str, pl.DataType]:
     """The columns of ``Decided.records`` and their types (those of ``frame_schema``)."""
     return {
-        "row_number": pl.Int64(),
-        "session_id": pl.Utf8(),
-        "called_key": pl.Utf8(),
-        "called": pl.Utf8(),
-        "caller": pl.Utf8(),
-        "custom_field": pl.Utf8(),
-        "recycle_time": pl.Datetime("us"),
-        "call_data": pl.Utf8(),
-        "priority": pl.Int64(),
-        "numbers": pl.List(pl.Utf8()),
+        name: pl.List(pl.Utf8()) if name == "numbers" else _FRAME_TYPES[name]
+        for name in DECIDED_COLUMNS
     }
 
 
@@ -475,7 +465,7 @@ def decide(
         if values.height == 0:
             return pl.DataFrame(schema={_POSITION: pl.UInt32(), **records_schema()})
         records = pl.concat([values, _called_values(values["_compact"])], how="horizontal")
-        return records.select(_POSITION, *RECORD_COLUMNS).cast(pl.Schema(records_schema()))
+        return records.select(_POSITION, *DECIDED_COLUMNS).cast(pl.Schema(records_schema()))
 
     if parts == 1:
         records = part(0)
