@@ -39,7 +39,7 @@ from openisales.services.runtime import Runtime
 from openisales.storage import calldata as record_rows
 from openisales.storage import campaigns as campaign_rows
 from openisales.storage import import_tasks as task_rows
-from openisales.storage.bulk import import_cache, load_new_records
+from openisales.storage.bulk import load_new_records
 
 log = logging.getLogger("openisales.import")
 
@@ -125,8 +125,7 @@ def _write(
         campaign_rows.lock(session, context.campaign_pk)
         created_at = rt.clock()
         records = session.begin_nested()
-        with import_cache(session):
-            _load(session, context, chunks, tally, report, created_at)
+        _load(session, context, chunks, tally, report, created_at)
         tally.black = record_rows.count_of_task(session, context.task_id, RecordStatus.BLOCKED)
         if context.validate_only:
             records.rollback()

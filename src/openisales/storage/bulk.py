@@ -17,8 +17,7 @@ the campaign's identities is held in memory, and the rule has one owner.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,30 +27,11 @@ from sqlalchemy.orm import Session
 from openisales.domain.record_row import RECORD_COLUMNS, RecordRow, rows_frame
 
 SQLITE_BATCH = 50_000
-# SQLite's page cache while an import writes, in KiB (its default is 2 MiB). Every stored row
-# adds to three B-trees (the table, the identity index, the task index); with the default cache
-# their pages are spilled to the WAL and read back over and over.
-SQLITE_IMPORT_CACHE_KIB = 65_536
 COPY_BATCH = 50_000
 # ``sqlite_datetime`` in polars' (chrono's) words.
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%6f"
 # COPY's text format: these characters of a value are written as backslash escapes.
 _COPY_ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
-
-
-@contextmanager
-def import_cache(session: Session) -> Iterator[None]:
-    """On SQLite, a larger page cache for the connection while an import writes through it."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
-    try:
-        yield
-    finally:  # the pooled connection goes back with the cache it came with
-        connection.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
 def load_records(session: Session, rows: Sequence[RecordRow], created_at: datetime) -> int:
