@@ -131,7 +131,7 @@ def _write(
             records.rollback()
         else:
             records.commit()
-        log.info("import task %s: rows read by the %s reader", context.task_id, tally.reader)
+        log.info("import task %s read by: %s", context.task_id, tally.reader)
         _finish(session, rt, context, owner, header, tally)
 
 
