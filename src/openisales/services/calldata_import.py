@@ -1,8 +1,9 @@
-"""The call-data importer: read -> validate -> classify -> write, for one fetched file.
+"""The call-data importer: read -> validate -> write, for one fetched file.
 
-Reading and validating (calldata_rows) yield chunks of rows ready for the bulk load; the file is
-read and validated in a child process while this process writes the chunks, so both cores work.
-All chunks go into one transaction under the campaign's lock: the duplicate check against the
+Reading and validating (calldata_rows) yield chunks of record frames ready for the bulk load;
+the file is read and validated in a child process while this process writes the chunks, so both
+cores work. All chunks go into one transaction under the campaign's lock, and the database
+leaves duplicates out as it stores them (``storage.bulk``): the duplicate check against the
 campaign holds at commit, and the task imports all its accepted rows or none.
 """
 

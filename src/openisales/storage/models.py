@@ -203,7 +203,7 @@ class ImportTask(Base):
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     file_size: Mapped[int | None] = mapped_column(BigInteger)
     source_header: Mapped[list[str] | None] = mapped_column(JSON)
-    # Seconds spent in each stage (fetch, read, validate, classify, write), for operators and benchmarks.
+    # Seconds spent in each stage (fetch, read, validate, write...), for operators and benchmarks.
     timings: Mapped[dict[str, float] | None] = mapped_column(JSON)
     # A dry run (validateOnly): validated and counted, nothing written (migration 0008).
     validate_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
