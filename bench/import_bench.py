@@ -548,6 +548,21 @@ class Service(Daemon):
 FILE_AGE_SECONDS = 600
 
 
+def serve_files(work: contextlib.ExitStack, source: Path, names: Sequence[str]) -> Any:
+    """A throwaway sftp server (stopped with ``work``) holding copies of ``source`` under
+    ``names`` in UPLOAD_DIR; returns the ``tests.support.servers.SftpServer``."""
+    from tests.support.servers import SftpServer
+
+    print("starting the sftp server ...", flush=True)
+    sftp = SftpServer()
+    work.callback(sftp.close)
+    sftp.start()
+    upload = sftp.mkdir(UPLOAD_DIR)
+    for name in names:
+        place_file(source, upload / name, sftp.uid, sftp.gid)
+    return sftp
+
+
 def place_file(source: Path, target: Path, uid: int, gid: int) -> None:
     """Copy the file onto the sftp server, owned by its user, written FILE_AGE_SECONDS ago."""
     shutil.copyfile(source, target)
@@ -671,17 +686,12 @@ def run_import(
     args: argparse.Namespace, file_path: Path, work: contextlib.ExitStack, data_dir: Path
 ) -> ImportRun:
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.support.servers import SftpServer, free_port
+    from tests.support.servers import free_port
 
     from openisales.client import ISalesClient
 
-    print("starting the sftp server ...", flush=True)
-    sftp = SftpServer()
-    work.callback(sftp.close)
-    sftp.start()
     remote_name = file_path.name
-    target = sftp.mkdir(UPLOAD_DIR) / remote_name
-    place_file(file_path, target, sftp.uid, sftp.gid)
+    sftp = serve_files(work, file_path, [remote_name])
 
     service = prepare_service(args, work, data_dir)
 
@@ -1121,18 +1131,13 @@ def run_concurrent(
     args: argparse.Namespace, file_path: Path, work: contextlib.ExitStack, data_dir: Path
 ) -> ConcurrentRun:
     sys.path.insert(0, str(REPO_ROOT))
-    from tests.support.servers import SftpServer, free_port
+    from tests.support.servers import free_port
 
     from openisales.client import ISalesClient
 
-    print("starting the sftp server ...", flush=True)
-    sftp = SftpServer()
-    work.callback(sftp.close)
-    sftp.start()
-    upload = sftp.mkdir(UPLOAD_DIR)
+    # One campaign each, so copies of one file are no duplicates of another.
     names = [f"{file_path.stem}-c{n}{file_path.suffix}" for n in range(1, args.concurrent + 1)]
-    for name in names:  # one campaign each, so copies of one file are no duplicates of another
-        place_file(file_path, upload / name, sftp.uid, sftp.gid)
+    sftp = serve_files(work, file_path, names)
 
     service = prepare_service(args, work, data_dir)
     without_worker, count, layout = worker_layout(service, args.workers)
