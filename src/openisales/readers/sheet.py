@@ -19,14 +19,18 @@ calamine holds the range as a dense grid of 32-byte cells, so this bounds that g
 """
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024
 """What a workbook may unpack to (the sum of its zip members' declared sizes), or a CSV hold."""
+MAX_COLUMNS = 256
+"""Columns a sheet's used range may span."""
+MAX_CELL_CHARS = 32_767
+"""Characters a cell may hold: Excel's own limit."""
 
 
 def open_sheet(
     path: Path,
     *,
     max_rows: int = MAX_ROWS,
-    max_columns: int = 256,
-    max_cell_chars: int = 32_767,
+    max_columns: int = MAX_COLUMNS,
+    max_cell_chars: int = MAX_CELL_CHARS,
     max_uncompressed_bytes: int = MAX_UNPACKED_BYTES,
     max_cells: int = MAX_CELLS,
 ) -> Sheet:
@@ -48,13 +52,13 @@ def open_sheet(
 
 def reading_limits(max_rows: int, max_uncompressed_bytes: int) -> Limits:
     """The limits ``open_sheet`` reads with, given the two an import task sets."""
-    return Limits(max_rows, 256, 32_767, max_uncompressed_bytes, MAX_CELLS)
+    return Limits(max_rows, MAX_COLUMNS, MAX_CELL_CHARS, max_uncompressed_bytes, MAX_CELLS)
 
 
 def explain_too_large(
     path: Path,
     *,
-    max_columns: int = 256,
+    max_columns: int = MAX_COLUMNS,
     max_cells: int = MAX_CELLS,
     max_uncompressed_bytes: int = MAX_UNPACKED_BYTES,
 ) -> str | None:
@@ -69,5 +73,5 @@ def explain_too_large(
             return None
     except ReadError:
         return None
-    limits = Limits(MAX_ROWS, max_columns, 32_767, max_uncompressed_bytes, max_cells)
+    limits = Limits(MAX_ROWS, max_columns, MAX_CELL_CHARS, max_uncompressed_bytes, max_cells)
     return explain_size(path, limits)

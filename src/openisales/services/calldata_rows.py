@@ -156,9 +156,10 @@ def produce(path: Path, spec: RowSpec) -> Messages:
             rows_frame([]), [], 0, 0, read_seconds=read_seconds, width=len(rows.header)
         )
         batches = rows.batches()
+        blocked = _is_blocked(spec.blocked)  # once: a tenant's blocklist may be a million long
         while (batch := _timed_next(batches, progress)) is not None:
             resumed = time.perf_counter()
-            progress = _checked(batch, columns, spec, progress)
+            progress = _checked(batch, columns, spec, blocked, progress)
             progress.validate_seconds += time.perf_counter() - resumed
             progress.reader = rows.reader
             yield progress  # the time the consumer takes is neither reading nor validation
@@ -261,8 +262,13 @@ def _plain(cells: Sequence[Cell]) -> bool:
     return all(cell is None or type(cell) is str or type(cell) is float for cell in cells)
 
 
-def _checked(rows: SheetRows, columns: ColumnMap, spec: RowSpec, before: Chunk) -> Chunk:
-    """One chunk: the batch's rows decided by the column rules, the others validated per row."""
+def _checked(
+    rows: SheetRows, columns: ColumnMap, spec: RowSpec, blocked: pl.Expr, before: Chunk
+) -> Chunk:
+    """One chunk: the batch's rows decided by the column rules, the others validated per row.
+
+    ``blocked``: ``_is_blocked`` of the task's blocklist.
+    """
     decided = decide(
         rows.batch,
         columns,
@@ -270,7 +276,7 @@ def _checked(rows: SheetRows, columns: ColumnMap, spec: RowSpec, before: Chunk) 
         default_region=spec.default_region,
     )
     chunk = Chunk(
-        _decided_records(decided.records, spec),
+        _decided_records(decided.records, spec, blocked),
         [],
         before.total + len(rows.batch) + len(rows.others),
         before.failed_rows,
@@ -301,13 +307,17 @@ def _checked(rows: SheetRows, columns: ColumnMap, spec: RowSpec, before: Chunk) 
     return chunk
 
 
-def _decided_records(records: pl.DataFrame, spec: RowSpec) -> pl.DataFrame:
+def _is_blocked(numbers: frozenset[str]) -> pl.Expr:
+    """True for a decided record one of whose numbers is in ``numbers`` (the blocklist, as
+    ``_row`` checks it for the others)."""
+    if not numbers:
+        return pl.lit(False)
+    listed = pl.Series("blocked", list(numbers), dtype=pl.Utf8)
+    return pl.col("numbers").list.eval(pl.element().is_in(listed.implode())).list.any()
+
+
+def _decided_records(records: pl.DataFrame, spec: RowSpec, blocked: pl.Expr) -> pl.DataFrame:
     """The rules' accepted rows as record rows of the task: campaign, task id and status."""
-    blocked = (
-        pl.col("numbers").list.eval(pl.element().is_in(sorted(spec.blocked))).list.any()
-        if spec.blocked
-        else pl.lit(False)
-    )
     return records.with_columns(
         campaign_pk=pl.lit(spec.campaign_pk, pl.Int64),
         status=pl.when(blocked)
